@@ -1,0 +1,52 @@
+# LiveVerify: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install lint format bench clean system-packages
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	@echo "LiveVerify is at http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
+	$(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws-per-message-deflate false --log-level warning
+
+test: install system-packages
+	$(BIN)/pytest
+
+install: $(VENV)/.installed node_modules/.installed locale/.compiled
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+locale/.compiled: $(wildcard locale/*/LC_MESSAGES/django.po) $(VENV)/.installed
+	@command -v msgfmt >/dev/null || scripts/apt-install gettext msgfmt
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
+	touch $@
+
+# Browser tests drive Debian's Chromium; Playwright's own download cannot be used here.
+system-packages:
+	@command -v chromium >/dev/null || scripts/apt-install chromium chromium
+
+lint:
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format:
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles locale/.compiled db.sqlite3 .test-db.sqlite3

@@ -1,0 +1,21 @@
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+
+_NAVIGATION = {
+    User.Role.TAXPAYER: [("accounts:taxpayer_home", _("Your interview"))],
+    User.Role.AGENT: [("accounts:agent_home", _("Today's work"))],
+    User.Role.SUPERVISOR: [("accounts:supervisor_home", _("Operations")), ("accounts:staff_list", _("Staff"))],
+}
+
+
+def navigation(request: HttpRequest) -> dict:
+    """The header links for the signed-in person's role."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or (user.needs_two_factor and not user.is_verified()):
+        return {"nav_links": []}
+    links = [(reverse(name), label) for name, label in _NAVIGATION[user.role]]
+    links.append((reverse("accounts:profile"), _("Profile")))
+    return {"nav_links": links}

@@ -1,0 +1,172 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import TIME_ZONE_CHOICES, TaxpayerProfile, User
+
+_WIDGET_CLASSES = {
+    forms.CheckboxInput: "usa-checkbox__input",
+    forms.CheckboxSelectMultiple: "usa-checkbox__input",
+    forms.RadioSelect: "usa-radio__input",
+    forms.Select: "usa-select",
+    forms.Textarea: "usa-textarea",
+}
+
+
+class USWDSFormMixin:
+    """Gives every widget the U.S. Web Design System class for its kind."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = next((c for kind, c in _WIDGET_CLASSES.items() if isinstance(field.widget, kind)), "usa-input")
+            field.widget.attrs["class"] = f"{field.widget.attrs.get('class', '')} {css}".strip()
+
+
+class SignupForm(USWDSFormMixin, forms.Form):
+    full_name = forms.CharField(
+        label=_("Full legal name"),
+        max_length=150,
+        help_text=_("As it appears on your identity documents."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(label=_("Email address"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 12 characters. Avoid common words and your own name or email."),
+    )
+    password2 = forms.CharField(
+        label=_("Type the password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)
+    time_zone = forms.ChoiceField(label=_("Your time zone"), choices=TIME_ZONE_CHOICES)
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                _("An account with this email address already exists. Log in or reset your password.")
+            )
+        return email
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("The two passwords do not match."))
+        elif password1:
+            candidate = User(email=cleaned.get("email", ""), full_name=cleaned.get("full_name", ""))
+            try:
+                password_validation.validate_password(password1, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class LoginForm(USWDSFormMixin, forms.Form):
+    email = forms.EmailField(label=_("Email address"), widget=forms.EmailInput(attrs={"autocomplete": "username"}))
+    password = forms.CharField(
+        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def __init__(self, request: HttpRequest, *args, **kwargs) -> None:
+        self.request = request
+        self.user: User | None = None
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        email, password = cleaned.get("email"), cleaned.get("password")
+        if email and password:
+            self.user = authenticate(self.request, email=email.lower(), password=password)
+            if self.user is None:
+                waiting = User.objects.filter(email__iexact=email, is_active=False).first()
+                if waiting is not None and waiting.email_verified_at is None and waiting.check_password(password):
+                    raise forms.ValidationError(
+                        _("Confirm your email address first: open the link we sent you. You can ask for a new link."),
+                        code="unverified",
+                    )
+                raise forms.ValidationError(_("The email address or password is not correct."), code="invalid_login")
+        return cleaned
+
+
+class CodeForm(USWDSFormMixin, forms.Form):
+    code = forms.RegexField(
+        label=_("6-digit code from your authenticator app"),
+        regex=r"^\s*\d{3}\s?\d{3}\s*$",
+        error_messages={"invalid": _("Enter the 6 digits your authenticator app shows, for example 123456.")},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": "7", "autofocus": True}
+        ),
+    )
+
+    def clean_code(self) -> str:
+        return self.cleaned_data["code"].replace(" ", "")
+
+
+class ResendVerificationForm(USWDSFormMixin, forms.Form):
+    email = forms.EmailField(label=_("Email address"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+
+class ProfileForm(USWDSFormMixin, forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["full_name", "preferred_language", "time_zone"]
+
+
+class TaxpayerNeedsForm(USWDSFormMixin, forms.ModelForm):
+    class Meta:
+        model = TaxpayerProfile
+        fields = ["phone", "needs_captions", "needs_sign_language", "audio_only", "other_needs"]
+        help_texts = {
+            "phone": _("Optional. We only use it to send you a one-time code during your interview."),
+            "audio_only": _("Choose this if you have no camera. Some checks cannot be done without video."),
+        }
+        widgets = {"phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"})}
+
+
+class StaffForm(USWDSFormMixin, forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    email = forms.EmailField(label=_("Work email address"))
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[(User.Role.AGENT, User.Role.AGENT.label), (User.Role.SUPERVISOR, User.Role.SUPERVISOR.label)],
+        widget=forms.RadioSelect,
+        initial=User.Role.AGENT,
+    )
+    languages = forms.MultipleChoiceField(
+        label=_("Interview languages"), choices=settings.LANGUAGES, widget=forms.CheckboxSelectMultiple
+    )
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("An account with this email address already exists."))
+        return email
+
+
+class StaffEditForm(StaffForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["email"]
+        del self.fields["role"]
+
+
+class USWDSPasswordResetForm(USWDSFormMixin, PasswordResetForm):
+    pass
+
+
+class USWDSSetPasswordForm(USWDSFormMixin, SetPasswordForm):
+    pass
+
+
+class USWDSPasswordChangeForm(USWDSFormMixin, PasswordChangeForm):
+    pass

@@ -1,0 +1,227 @@
+import base64
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.errors import AccountError
+from accounts.models import AgentLanguage, TaxpayerProfile, User
+
+VERIFICATION_SALT = "accounts.email-verification"
+
+
+def login_identifier(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str:
+    """The account a login attempt names, for throttling: the email, case-folded."""
+    source = credentials or (request.POST if request is not None else {})
+    return (source.get("email") or source.get("username") or "").strip().lower()
+
+
+def email_verification_token(*, user: User) -> str:
+    """A signed, expiring token that activates exactly this account at this address."""
+    return signing.dumps({"uid": user.pk, "email": user.email}, salt=VERIFICATION_SALT)
+
+
+def email_verification_url(*, user: User) -> str:
+    """The absolute link sent in the verification mail."""
+    path = reverse("accounts:verify_email", args=[email_verification_token(user=user)])
+    return f"{settings.SITE_URL}{path}"
+
+
+def password_set_url(*, user: User) -> str:
+    """An absolute single-use link to choose a password (reset, or a new staff account)."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return f"{settings.SITE_URL}{reverse('accounts:password_reset_confirm', args=[uid, token])}"
+
+
+@transaction.atomic
+def taxpayer_signup(*, email: str, password: str, full_name: str, preferred_language: str, time_zone: str) -> User:
+    """Create an inactive taxpayer account and mail the link that activates it."""
+    from accounts.tasks import send_verification_email
+
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise AccountError(_("An account with this email address already exists. Log in or reset your password."))
+    user = User.objects.create_user(
+        email,
+        password,
+        full_name=full_name.strip(),
+        preferred_language=preferred_language,
+        time_zone=time_zone,
+        role=User.Role.TAXPAYER,
+        is_active=False,
+    )
+    TaxpayerProfile.objects.create(user=user)
+    transaction.on_commit(lambda: send_verification_email.delay(user.pk))
+    return user
+
+
+@transaction.atomic
+def email_verify(*, token: str) -> User:
+    """Activate the account a verification token names; refuse expired or altered tokens."""
+    try:
+        data = signing.loads(token, salt=VERIFICATION_SALT, max_age=settings.EMAIL_VERIFICATION_MAX_AGE)
+    except signing.SignatureExpired:
+        raise AccountError(_("This link has expired. Ask for a new one below."), code="expired") from None
+    except signing.BadSignature:
+        raise AccountError(_("This link is not valid. Check that you copied all of it, or ask for a new one below."))
+    user = User.objects.select_for_update().filter(pk=data.get("uid"), email=data.get("email")).first()
+    if user is None:
+        raise AccountError(_("This link is not valid. Check that you copied all of it, or ask for a new one below."))
+    if user.email_verified_at is None:
+        user.email_verified_at = timezone.now()
+        user.is_active = True
+        user.save(update_fields=["email_verified_at", "is_active"])
+    return user
+
+
+def email_verification_resend(*, email: str) -> None:
+    """Mail a fresh verification link if an unverified account has this address; say nothing either way."""
+    from accounts.tasks import send_verification_email
+
+    user = User.objects.filter(email__iexact=email.strip(), email_verified_at__isnull=True).first()
+    if user is not None:
+        transaction.on_commit(lambda: send_verification_email.delay(user.pk))
+
+
+@transaction.atomic
+def profile_update(*, user: User, fields: dict[str, Any], profile_fields: dict[str, Any] | None = None) -> User:
+    """Save the person's own profile; the role and address are never taken from here."""
+    allowed = {"full_name", "preferred_language", "time_zone"}
+    for name, value in fields.items():
+        if name not in allowed:
+            raise AccountError(_("That field cannot be changed here."))
+        setattr(user, name, value)
+    user.save(update_fields=sorted(fields))
+    if profile_fields is not None:
+        profile, _created = TaxpayerProfile.objects.get_or_create(user=user)
+        for name, value in profile_fields.items():
+            setattr(profile, name, value)
+        profile.full_clean()
+        profile.save()
+    return user
+
+
+def language_set(*, user: User, language: str) -> None:
+    """Remember the language a signed-in person chose in the header."""
+    if language not in dict(settings.LANGUAGES):
+        raise AccountError(_("That language is not offered."))
+    if user.preferred_language != language:
+        user.preferred_language = language
+        user.save(update_fields=["preferred_language"])
+
+
+@transaction.atomic
+def staff_create(
+    *, created_by: User, email: str, full_name: str, role: str, languages: list[str], time_zone: str
+) -> User:
+    """Create an agent or supervisor account and mail them a link to choose a password."""
+    from accounts.tasks import send_staff_invitation
+
+    if not created_by.is_supervisor:
+        raise AccountError(_("Only supervisors can create staff accounts."))
+    if role not in (User.Role.AGENT, User.Role.SUPERVISOR):
+        raise AccountError(_("Staff accounts are for agents and supervisors."))
+    if not languages:
+        raise AccountError(_("Choose at least one language."))
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise AccountError(_("An account with this email address already exists."))
+    user = User.objects.create_user(
+        email,
+        None,
+        full_name=full_name.strip(),
+        role=role,
+        time_zone=time_zone,
+        preferred_language=languages[0],
+        email_verified_at=timezone.now(),
+    )
+    agent_languages_set(user=user, languages=languages)
+    transaction.on_commit(lambda: send_staff_invitation.delay(user.pk))
+    return user
+
+
+@transaction.atomic
+def staff_update(*, updated_by: User, user: User, full_name: str, languages: list[str], time_zone: str) -> User:
+    """Change a staff member's name, languages and time zone."""
+    if not updated_by.is_supervisor or not user.needs_two_factor:
+        raise AccountError(_("Only supervisors can change staff accounts."))
+    if not languages:
+        raise AccountError(_("Choose at least one language."))
+    user.full_name = full_name.strip()
+    user.time_zone = time_zone
+    user.save(update_fields=["full_name", "time_zone"])
+    agent_languages_set(user=user, languages=languages)
+    return user
+
+
+def agent_languages_set(*, user: User, languages: list[str]) -> None:
+    """Replace the languages a staff member holds interviews in."""
+    offered = dict(settings.LANGUAGES)
+    wanted = {language for language in languages if language in offered}
+    AgentLanguage.objects.filter(agent=user).exclude(language__in=wanted).delete()
+    for language in sorted(wanted):
+        AgentLanguage.objects.get_or_create(agent=user, language=language)
+
+
+@transaction.atomic
+def two_factor_reset(*, reset_by: User, user: User) -> int:
+    """Remove a staff member's authenticator so they enrol a new one at their next login."""
+    if not reset_by.is_supervisor:
+        raise AccountError(_("Only supervisors can reset a second factor."))
+    if not user.needs_two_factor:
+        raise AccountError(_("Only staff accounts have a second factor."))
+    deleted, _detail = TOTPDevice.objects.filter(user=user).delete()
+    return deleted
+
+
+def totp_device_pending(*, user: User) -> TOTPDevice:
+    """The unconfirmed authenticator a staff member is enrolling, created on first need."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
+    return device
+
+
+def totp_secret_for_display(*, device: TOTPDevice) -> str:
+    """The device key in the base32 form authenticator apps accept, grouped for reading."""
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def totp_verify(*, device: TOTPDevice, code: str) -> None:
+    """Check a code against a device, refusing wrong, replayed and too-frequent attempts."""
+    allowed, detail = device.verify_is_allowed()
+    if not allowed:
+        locked_until = (detail or {}).get("locked_until")
+        seconds = max(1, int((locked_until - timezone.now()).total_seconds())) if locked_until else 60
+        raise AccountError(
+            _("Too many wrong codes. Wait %(seconds)s seconds, then enter the newest code from your app.")
+            % {"seconds": seconds},
+            code="throttled",
+        )
+    if not device.verify_token(code):
+        raise AccountError(
+            _("That code is not right, or it was already used. Enter the newest code from your authenticator app.")
+        )
+
+
+def totp_device_confirm(*, device: TOTPDevice, code: str) -> TOTPDevice:
+    """Confirm a newly enrolled authenticator with a first correct code.
+
+    Not atomic on purpose: a wrong code's throttle count must stay saved.
+    """
+    totp_verify(device=device, code=code)
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=device.user, confirmed=False).exclude(pk=device.pk).delete()
+    return device

@@ -1,0 +1,32 @@
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from accounts.models import User
+from accounts.services import email_verification_url, password_set_url
+
+
+def _send(user: User, template: str, context: dict) -> None:
+    with translation.override(user.preferred_language):
+        context = {"user": user, "site_url": settings.SITE_URL, **context}
+        subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
+        body = render_to_string(f"emails/{template}.txt", context)
+    send_mail(subject, body, None, [user.email])
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_verification_email(user_id: int) -> None:
+    """Mail the link that activates a new taxpayer account."""
+    user = User.objects.filter(pk=user_id, email_verified_at__isnull=True).first()
+    if user is not None:
+        _send(user, "verify_email", {"verify_url": email_verification_url(user=user)})
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_staff_invitation(user_id: int) -> None:
+    """Mail a new agent or supervisor the link to choose a password."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is not None:
+        _send(user, "staff_invitation", {"password_url": password_set_url(user=user)})
