@@ -6,6 +6,7 @@ REDIS_URL to Redis for the channel layer and the Celery broker. Every variable i
 listed in .env.example.
 """
 
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -178,6 +179,11 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+if DEBUG:
+    # The embedded default serves static files from their sources, not from STATIC_ROOT.
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+# WhiteNoise serves files with synchronous iterators; under ASGI Django says so on every file.
+warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
 
 # Security headers; cookies are secure whenever DEBUG is off.
 SESSION_COOKIE_SECURE = not DEBUG

@@ -1,0 +1,43 @@
+"""Screenshots of pages at desktop and phone width, for looking at what we build.
+
+Usage: .venv/bin/python scripts/screenshots.py http://127.0.0.1:8000 /path /other/path ...
+Writes PNGs to test-artifacts/screens/. Log in first with --login EMAIL:PASSWORD (taxpayers only).
+"""
+
+import argparse
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("base")
+    parser.add_argument("paths", nargs="+")
+    parser.add_argument("--login")
+    parser.add_argument("--lang", default="en")
+    args = parser.parse_args()
+    out = Path("test-artifacts/screens")
+    out.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        for size_name, (width, height) in SIZES.items():
+            page = browser.new_page(viewport={"width": width, "height": height})
+            if args.login:
+                email, password = args.login.split(":", 1)
+                page.goto(f"{args.base}/accounts/login/")
+                page.fill("#id_email", email)
+                page.fill("#id_password", password)
+                page.click("main button[type=submit]")
+            for path in args.paths:
+                page.goto(f"{args.base}{path}")
+                name = path.strip("/").replace("/", "_") or "home"
+                page.screenshot(path=out / f"{name}-{args.lang}-{size_name}.png", full_page=True)
+            page.close()
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()

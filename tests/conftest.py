@@ -1,0 +1,73 @@
+import pytest
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import User
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_local(settings):
+    """Tests hash passwords quickly and run Celery tasks in the test unless a test starts a worker."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def taxpayer(db) -> User:
+    return factories.TaxpayerFactory()
+
+
+@pytest.fixture
+def other_taxpayer(db) -> User:
+    return factories.TaxpayerFactory()
+
+
+@pytest.fixture
+def agent(db) -> User:
+    return factories.AgentFactory()
+
+
+@pytest.fixture
+def supervisor(db) -> User:
+    return factories.SupervisorFactory()
+
+
+def totp_code(device: TOTPDevice, *, offset: int = 0) -> str:
+    """The code an authenticator app shows for this device now (offset in steps)."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = totp.time + offset * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def staff_client(user: User) -> Client:
+    """A client logged in as a staff member who has passed the second factor."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or factories.TOTPDeviceFactory(user=user)
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def taxpayer_client(taxpayer) -> Client:
+    client = Client()
+    client.force_login(taxpayer)
+    return client
+
+
+@pytest.fixture
+def agent_client(agent) -> Client:
+    return staff_client(agent)
+
+
+@pytest.fixture
+def supervisor_client(supervisor) -> Client:
+    return staff_client(supervisor)
