@@ -49,4 +49,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) node_modules staticfiles locale/.compiled db.sqlite3 .test-db.sqlite3
+	rm -rf $(VENV) node_modules staticfiles locale/.compiled db.sqlite3 .test-db-*.sqlite3*

@@ -6,6 +6,7 @@ REDIS_URL to Redis for the channel layer and the Celery broker. Every variable i
 listed in .env.example.
 """
 
+import os
 import warnings
 from datetime import timedelta
 from pathlib import Path
@@ -95,8 +96,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": BASE_DIR / "db.sqlite3",
-            # Threads of the test server share the test database through a file.
-            "TEST": {"NAME": BASE_DIR / ".test-db.sqlite3"},
+            # Threads of the browser tests' server share the test database through a file,
+            # one per test process so that two runs never share it.
+            "TEST": {"NAME": BASE_DIR / f".test-db-{os.getpid()}.sqlite3"},
             "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
         }
     }

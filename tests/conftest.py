@@ -1,5 +1,6 @@
 import pytest
 from django.test import Client
+from django.utils import timezone, translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -71,3 +72,29 @@ def agent_client(agent) -> Client:
 @pytest.fixture
 def supervisor_client(supervisor) -> Client:
     return staff_client(supervisor)
+
+
+@pytest.fixture(autouse=True)
+def _english_and_utc():
+    """Each test starts in English and UTC: a request by a signed-in person leaves their language active."""
+    translation.activate("en")
+    timezone.deactivate()
+    yield
+    translation.activate("en")
+    timezone.deactivate()
+
+
+@pytest.fixture
+def unverified_taxpayer(db) -> User:
+    """A taxpayer who signed up but has not opened the confirmation link yet."""
+    return factories.TaxpayerFactory(is_active=False, email_verified_at=None)
+
+
+@pytest.fixture
+def agent_device(agent) -> TOTPDevice:
+    return factories.TOTPDeviceFactory(user=agent)
+
+
+@pytest.fixture
+def supervisor_device(supervisor) -> TOTPDevice:
+    return factories.TOTPDeviceFactory(user=supervisor)

@@ -1,0 +1,126 @@
+"""axe-core on every page, in English and Spanish, with the page's own CSP in force."""
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from accounts.services import email_verification_token
+from tests import factories
+from tests.browser.conftest import axe_violations, log_in
+
+LANGUAGES = ["en", "es"]
+
+
+def _check(page, path: str, *, expect_status: int = 200) -> None:
+    page.console_errors.clear()
+    response = page.goto(path)
+    assert response.status == expect_status, f"{path} answered {response.status}"
+    violations = axe_violations(page)
+    assert violations == [], f"{path}: {violations}"
+    # The page's own error status shows as a console error; anything else (a CSP refusal,
+    # a missing file, a script error) is a defect.
+    own_status = f"the server responded with a status of {expect_status}"
+    errors = [error for error in page.console_errors if expect_status == 200 or own_status not in error]
+    assert errors == [], f"{path}: {errors}"
+
+
+def _set_language(page, language: str) -> None:
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": page.url_base}])
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_public_pages_have_no_accessibility_violations(page, language):
+    _set_language(page, language)
+    unverified = factories.TaxpayerFactory(is_active=False, email_verified_at=None)
+    member = factories.TaxpayerFactory()
+    uid = urlsafe_base64_encode(force_bytes(member.pk))
+    for path in [
+        "/",
+        "/accounts/signup/",
+        "/accounts/signup/done/",
+        "/accounts/login/",
+        "/accounts/verify/resend/",
+        "/accounts/password/reset/",
+        "/accounts/password/reset/sent/",
+        "/accounts/password/reset/complete/",
+        f"/accounts/password/reset/{uid}/bad-token/",
+    ]:
+        _check(page, path)
+    _check(page, f"/accounts/verify/{email_verification_token(user=unverified)}x/", expect_status=400)
+    _check(page, "/no-such-page/", expect_status=404)
+    page.goto(f"/accounts/password/reset/{uid}/{default_token_generator.make_token(member)}/")
+    assert axe_violations(page) == []
+
+    page.goto("/accounts/signup/")
+    page.locator("form.usa-form button[type=submit]").click()
+    assert page.locator(".usa-error-message").count() >= 4
+    assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_staff_login_steps_have_no_accessibility_violations(page, language):
+    _set_language(page, language)
+    agent = factories.AgentFactory(email="new.agent@example.org")
+    page.goto("/accounts/login/")
+    page.fill("#id_email", agent.email)
+    page.fill("#id_password", factories.PASSWORD)
+    page.locator("form.usa-form button[type=submit]").click()
+    page.wait_for_url("**/accounts/login/authenticator/")
+    assert axe_violations(page) == []
+    factories.TOTPDeviceFactory(user=agent)
+    _check(page, "/accounts/login/code/")
+    page.locator("form.usa-form button[type=submit]").click()
+    assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_taxpayer_pages_have_no_accessibility_violations(page, language):
+    taxpayer = factories.TaxpayerFactory(preferred_language=language)
+    log_in(page, taxpayer)
+    for path in ["/me/", "/accounts/profile/", "/accounts/password/change/"]:
+        _check(page, path)
+    _check(page, "/supervisor/", expect_status=403)
+    page.goto("/accounts/profile/")
+    page.fill("#id_phone", "not a phone")
+    page.locator("form.usa-form button[type=submit]").click()
+    assert page.locator(".usa-error-message").count() == 1
+    assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_staff_pages_have_no_accessibility_violations(page, language):
+    agent = factories.AgentFactory(preferred_language=language)
+    factories.WeeklyHoursFactory(agent=agent)
+    supervisor = factories.SupervisorFactory(preferred_language=language)
+    log_in(page, agent)
+    for path in ["/agent/", "/accounts/profile/"]:
+        _check(page, path)
+    page.context.clear_cookies()
+    log_in(page, supervisor)
+    for path in ["/supervisor/", "/supervisor/staff/", "/supervisor/staff/new/", f"/supervisor/staff/{agent.pk}/"]:
+        _check(page, path)
+    page.goto("/supervisor/staff/new/")
+    page.locator("form.usa-form button[type=submit]").click()
+    assert page.locator(".usa-error-message").count() >= 3
+    assert axe_violations(page) == []
+
+
+def test_locked_out_page_has_no_accessibility_violations(page, settings):
+    member = factories.TaxpayerFactory()
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        page.goto("/accounts/login/")
+        page.fill("#id_email", member.email)
+        page.fill("#id_password", "wrong password")
+        page.locator("form.usa-form button[type=submit]").click()
+    page.get_by_role("heading", name="Too many attempts").wait_for()
+    assert axe_violations(page) == []
+
+
+def test_keyboard_user_reaches_the_skip_link_first_and_lands_in_main(page):
+    page.goto("/accounts/login/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "usa-skipnav"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('main') !== null")
