@@ -46,6 +46,8 @@ format:
 	$(BIN)/ruff check --fix .
 
 bench: install
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py load_demo >/dev/null
 	$(BIN)/python -m bench
 
 clean:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.errors import AccountError
@@ -204,11 +205,12 @@ def totp_verify(*, device: TOTPDevice, code: str) -> None:
     if not allowed:
         locked_until = (detail or {}).get("locked_until")
         seconds = max(1, int((locked_until - timezone.now()).total_seconds())) if locked_until else 60
-        raise AccountError(
-            _("Too many wrong codes. Wait %(seconds)s seconds, then enter the newest code from your app.")
-            % {"seconds": seconds},
-            code="throttled",
+        message = ngettext(
+            "Too many wrong codes. Wait %(seconds)s second, then enter the newest code from your app.",
+            "Too many wrong codes. Wait %(seconds)s seconds, then enter the newest code from your app.",
+            seconds,
         )
+        raise AccountError(message % {"seconds": seconds}, code="throttled")
     if not device.verify_token(code):
         raise AccountError(
             _("That code is not right, or it was already used. Enter the newest code from your authenticator app.")

@@ -3,9 +3,8 @@ import re
 from datetime import timedelta
 
 import time_machine
-from django.utils import timezone
-
 from django.core import mail
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
