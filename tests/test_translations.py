@@ -1,0 +1,42 @@
+"""Every string a person reads is translated into Spanish, and the catalogue is current."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ["accounts", "config", "scheduling", "interviews", "templates", "locale", "manage.py"]
+
+
+def _statistics(po_file: Path) -> str:
+    result = subprocess.run(
+        ["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(po_file)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stderr
+
+
+def test_spanish_catalogue_has_no_untranslated_or_fuzzy_entries():
+    statistics = _statistics(ROOT / "locale" / "es" / "LC_MESSAGES" / "django.po")
+    assert "untranslated" not in statistics
+    assert "fuzzy" not in statistics
+
+
+def test_spanish_catalogue_contains_every_string_in_the_code(tmp_path):
+    for name in SOURCES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
+        else:
+            shutil.copy(source, tmp_path / name)
+    subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "-l", "es", "--no-obsolete", "-v0"],
+        cwd=tmp_path,
+        check=True,
+    )
+    statistics = _statistics(tmp_path / "locale" / "es" / "LC_MESSAGES" / "django.po")
+    assert "untranslated" not in statistics, f"run makemessages and translate: {statistics}"
+    assert "fuzzy" not in statistics, f"run makemessages and translate: {statistics}"
