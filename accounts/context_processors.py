@@ -6,8 +6,17 @@ from accounts.models import User
 
 _NAVIGATION = {
     User.Role.TAXPAYER: [("accounts:taxpayer_home", _("Your interview"))],
-    User.Role.AGENT: [("accounts:agent_home", _("Today's work"))],
-    User.Role.SUPERVISOR: [("accounts:supervisor_home", _("Operations")), ("accounts:staff_list", _("Staff"))],
+    User.Role.AGENT: [
+        ("accounts:agent_home", _("Today's work")),
+        ("scheduling:agent_week", _("Your week")),
+        ("scheduling:hours", _("Working hours")),
+    ],
+    User.Role.SUPERVISOR: [
+        ("accounts:supervisor_home", _("Operations")),
+        ("scheduling:supervisor_schedule", _("Schedule")),
+        ("accounts:staff_list", _("Staff")),
+        ("scheduling:settings", _("Interview settings")),
+    ],
 }
 
 

@@ -49,12 +49,7 @@ class SignupForm(USWDSFormMixin, forms.Form):
     time_zone = forms.ChoiceField(label=_("Your time zone"), choices=TIME_ZONE_CHOICES)
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                _("An account with this email address already exists. Log in or reset your password.")
-            )
-        return email
+        return self.cleaned_data["email"].strip().lower()
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -161,7 +156,10 @@ class StaffEditForm(StaffForm):
 
 
 class USWDSPasswordResetForm(USWDSFormMixin, PasswordResetForm):
-    pass
+    def get_users(self, email: str):
+        """Every active account with this address, including staff who never chose a password
+        (their invitation link may have expired)."""
+        return User.objects.filter(email__iexact=email, is_active=True)
 
 
 class USWDSSetPasswordForm(USWDSFormMixin, SetPasswordForm):

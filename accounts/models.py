@@ -134,3 +134,21 @@ class AgentLanguage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent} ({self.language})"
+
+
+class AgentProfile(models.Model):
+    """What an agent can take on, beyond their languages."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="agent_profile")
+    takes_audio_only = models.BooleanField(
+        _("takes audio-only interviews"),
+        default=True,
+        help_text=_("Audio-only interviews are for taxpayers without a camera; they need extra questions."),
+    )
+
+    class Meta:
+        verbose_name = _("agent profile")
+        verbose_name_plural = _("agent profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -4,6 +4,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
+from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
@@ -15,9 +16,10 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.errors import AccountError
-from accounts.models import AgentLanguage, TaxpayerProfile, User
+from accounts.models import TIME_ZONE_CHOICES, AgentLanguage, TaxpayerProfile, User
 
 VERIFICATION_SALT = "accounts.email-verification"
+RESEND_INTERVAL_SECONDS = 120
 
 
 def login_identifier(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str:
@@ -45,13 +47,24 @@ def password_set_url(*, user: User) -> str:
 
 
 @transaction.atomic
-def taxpayer_signup(*, email: str, password: str, full_name: str, preferred_language: str, time_zone: str) -> User:
-    """Create an inactive taxpayer account and mail the link that activates it."""
-    from accounts.tasks import send_verification_email
+def taxpayer_signup(
+    *, email: str, password: str, full_name: str, preferred_language: str, time_zone: str
+) -> User | None:
+    """Create an inactive taxpayer account and mail the link that activates it.
+
+    For an address that already has an account nothing is created and the owner gets a
+    mail saying someone tried to sign up with it; None is returned.
+    """
+    from accounts.tasks import send_account_exists_notice, send_verification_email
 
     email = email.strip().lower()
-    if User.objects.filter(email__iexact=email).exists():
-        raise AccountError(_("An account with this email address already exists. Log in or reset your password."))
+    _check_time_zone(time_zone)
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        # Say nothing on the page (that would tell anyone which addresses have accounts);
+        # tell the owner of the address instead.
+        transaction.on_commit(lambda: send_account_exists_notice.delay(existing.pk))
+        return None
     user = User.objects.create_user(
         email,
         password,
@@ -90,17 +103,19 @@ def email_verification_resend(*, email: str) -> None:
     from accounts.tasks import send_verification_email
 
     user = User.objects.filter(email__iexact=email.strip(), email_verified_at__isnull=True).first()
-    if user is not None:
+    # One new link per address every few minutes, so the form cannot flood a mailbox.
+    if user is not None and cache.add(f"accounts:verify-resend:{user.pk}", 1, RESEND_INTERVAL_SECONDS):
         transaction.on_commit(lambda: send_verification_email.delay(user.pk))
 
 
 @transaction.atomic
 def profile_update(*, user: User, fields: dict[str, Any], profile_fields: dict[str, Any] | None = None) -> User:
     """Save the person's own profile; the role and address are never taken from here."""
-    allowed = {"full_name", "preferred_language", "time_zone"}
+    if not set(fields) <= {"full_name", "preferred_language", "time_zone"}:
+        raise AccountError(_("That field cannot be changed here."))
+    if "time_zone" in fields:
+        _check_time_zone(fields["time_zone"])
     for name, value in fields.items():
-        if name not in allowed:
-            raise AccountError(_("That field cannot be changed here."))
         setattr(user, name, value)
     user.save(update_fields=sorted(fields))
     if profile_fields is not None:
@@ -132,8 +147,8 @@ def staff_create(
         raise AccountError(_("Only supervisors can create staff accounts."))
     if role not in (User.Role.AGENT, User.Role.SUPERVISOR):
         raise AccountError(_("Staff accounts are for agents and supervisors."))
-    if not languages:
-        raise AccountError(_("Choose at least one language."))
+    _check_languages(languages)
+    _check_time_zone(time_zone)
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
         raise AccountError(_("An account with this email address already exists."))
@@ -156,8 +171,8 @@ def staff_update(*, updated_by: User, user: User, full_name: str, languages: lis
     """Change a staff member's name, languages and time zone."""
     if not updated_by.is_supervisor or not user.needs_two_factor:
         raise AccountError(_("Only supervisors can change staff accounts."))
-    if not languages:
-        raise AccountError(_("Choose at least one language."))
+    _check_languages(languages)
+    _check_time_zone(time_zone)
     user.full_name = full_name.strip()
     user.time_zone = time_zone
     user.save(update_fields=["full_name", "time_zone"])
@@ -165,10 +180,22 @@ def staff_update(*, updated_by: User, user: User, full_name: str, languages: lis
     return user
 
 
+def _check_time_zone(time_zone: str) -> None:
+    if time_zone not in dict(TIME_ZONE_CHOICES):
+        raise AccountError(_("Choose a time zone from the list."))
+
+
+def _check_languages(languages: list[str]) -> None:
+    if not languages:
+        raise AccountError(_("Choose at least one language."))
+    if not set(languages) <= set(dict(settings.LANGUAGES)):
+        raise AccountError(_("Choose languages from the list."))
+
+
 def agent_languages_set(*, user: User, languages: list[str]) -> None:
     """Replace the languages a staff member holds interviews in."""
-    offered = dict(settings.LANGUAGES)
-    wanted = {language for language in languages if language in offered}
+    _check_languages(languages)
+    wanted = set(languages)
     AgentLanguage.objects.filter(agent=user).exclude(language__in=wanted).delete()
     for language in sorted(wanted):
         AgentLanguage.objects.get_or_create(agent=user, language=language)

@@ -2,6 +2,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import User
@@ -30,3 +31,13 @@ def send_staff_invitation(user_id: int) -> None:
     user = User.objects.filter(pk=user_id).first()
     if user is not None:
         _send(user, "staff_invitation", {"password_url": password_set_url(user=user)})
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_account_exists_notice(user_id: int) -> None:
+    """Tell the owner of an address that someone tried to sign up with it."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is not None:
+        login_url = f"{settings.SITE_URL}{reverse('accounts:login')}"
+        reset_url = f"{settings.SITE_URL}{reverse('accounts:password_reset')}"
+        _send(user, "account_exists", {"login_url": login_url, "reset_url": reset_url})

@@ -1,5 +1,6 @@
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from io import BytesIO
+from zoneinfo import ZoneInfo
 
 import qrcode
 import qrcode.image.svg
@@ -23,6 +24,7 @@ from accounts import forms, services
 from accounts.decorators import role_required, signed_in
 from accounts.errors import AccountError
 from accounts.models import TaxpayerProfile, User
+from scheduling import selectors as scheduling_selectors
 
 PENDING_KEY = "accounts_pending_two_factor"
 HOME_URLS = {
@@ -91,7 +93,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 time_zone=data["time_zone"],
             )
         except AccountError as error:
-            form.add_error("email", error.message)
+            form.add_error(None, error.message)
         else:
             request.session["signup_email"] = data["email"]
             return redirect("accounts:signup_done")
@@ -240,22 +242,42 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @role_required(User.Role.TAXPAYER)
 def taxpayer_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/taxpayer_home.html")
+    booking = scheduling_selectors.active_booking_for(taxpayer=request.user)
+    recent = request.user.bookings.exclude(status="active").order_by("-starts_at").first()
+    context = {
+        "booking": booking,
+        "recent": recent,
+        "zone_name": request.user.get_time_zone_display(),
+        "rules": scheduling_selectors.interview_settings_get(),
+    }
+    return render(request, "accounts/taxpayer_home.html", context)
 
 
 @role_required(User.Role.AGENT)
 def agent_home(request: HttpRequest) -> HttpResponse:
+    zone = ZoneInfo(request.user.time_zone)
+    today = timezone.now().astimezone(zone).date()
+    start = datetime.combine(today, time(0), tzinfo=zone)
+    interviews = scheduling_selectors.bookings_between(
+        start=start, end=start + timedelta(days=1), agent=request.user
+    ).filter(status="active")
     hours = request.user.weekly_hours.order_by("weekday", "start")
-    return render(request, "accounts/agent_home.html", {"hours": hours})
+    context = {"hours": hours, "interviews": interviews, "zone_name": request.user.get_time_zone_display()}
+    return render(request, "accounts/agent_home.html", context)
 
 
 @role_required(User.Role.SUPERVISOR)
 def supervisor_home(request: HttpRequest) -> HttpResponse:
     staff = User.objects.filter(role__in=[User.Role.AGENT, User.Role.SUPERVISOR])
+    zone = ZoneInfo(request.user.time_zone)
+    start = datetime.combine(timezone.now().astimezone(zone).date(), time(0), tzinfo=zone)
     context = {
         "agent_count": staff.filter(role=User.Role.AGENT, is_active=True).count(),
         "taxpayer_count": User.objects.filter(role=User.Role.TAXPAYER, is_active=True).count(),
         "unenrolled": staff.exclude(totpdevice__confirmed=True).order_by("full_name"),
+        "booked_today": scheduling_selectors.bookings_between(start=start, end=start + timedelta(days=1))
+        .filter(status="active")
+        .count(),
     }
     return render(request, "accounts/supervisor_home.html", context)
 

@@ -1,5 +1,14 @@
-"""Run every benchmark: python -m bench (or make bench)."""
+"""Run every benchmark, each in its own process: python -m bench (or make bench).
 
-from bench import http_pages
+http_pages runs on the embedded default; the scheduling benchmarks need PostgreSQL
+(BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/liveverify_bench).
+"""
 
-http_pages.main()
+import subprocess
+import sys
+
+BENCHMARKS = ["bench.http_pages", "bench.open_times", "bench.booking_race"]
+
+failed = [name for name in BENCHMARKS if subprocess.run([sys.executable, "-m", name], check=False).returncode]  # noqa: S603
+if failed:
+    sys.exit(f"Benchmarks that failed: {', '.join(failed)}")

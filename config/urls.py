@@ -11,5 +11,6 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("language/", account_views.language_switch, name="language_switch"),
     path("", include("accounts.urls")),
+    path("", include("scheduling.urls")),
     path("admin/", admin.site.urls),
 ]

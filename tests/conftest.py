@@ -1,4 +1,7 @@
+from datetime import UTC, datetime, timedelta
+
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone, translation
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -14,6 +17,7 @@ def _fast_and_local(settings):
     """Tests hash passwords quickly and run Celery tasks in the test unless a test starts a worker."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    cache.clear()
     from config.celery import app
 
     app.conf.task_always_eager = True
@@ -98,3 +102,24 @@ def agent_device(agent) -> TOTPDevice:
 @pytest.fixture
 def supervisor_device(supervisor) -> TOTPDevice:
     return factories.TOTPDeviceFactory(user=supervisor)
+
+
+@pytest.fixture
+def step_start() -> datetime:
+    """The start of the next 30-second authenticator step, a moment to freeze time at (tick=False).
+
+    A code computed there stays valid for the whole test, and being no earlier than the real clock,
+    sessions and tokens made there are still valid once the travel ends.
+    """
+    now = datetime.now(UTC)
+    return now.replace(microsecond=0) + timedelta(seconds=30 - now.second % 30)
+
+
+@pytest.fixture
+def no_static_scan(settings) -> None:
+    """Skip WhiteNoise's scan of every static source file (USWDS has thousands) in each new test client.
+
+    The scan happens when a client first loads the middleware and takes most of a view test's time;
+    view tests never ask for a static file.
+    """
+    settings.WHITENOISE_USE_FINDERS = False

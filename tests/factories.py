@@ -1,11 +1,11 @@
-from datetime import time
+from datetime import UTC, time, timedelta
 
 import factory
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import AgentLanguage, TaxpayerProfile, User
-from scheduling.models import WeeklyHours
+from accounts.models import AgentLanguage, AgentProfile, TaxpayerProfile, User
+from scheduling.models import Booking, DateException, WeeklyHours
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -73,3 +73,40 @@ class WeeklyHoursFactory(factory.django.DjangoModelFactory):
     weekday = 0
     start = time(9)
     end = time(17)
+
+
+class AgentProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AgentProfile
+
+    user = factory.SubFactory(AgentFactory)
+    takes_audio_only = True
+
+
+class DateExceptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DateException
+
+    agent = factory.SubFactory(AgentFactory)
+    kind = DateException.Kind.TIME_OFF
+    date = factory.LazyFunction(lambda: timezone.now().date() + timedelta(days=1))
+    start = None
+    end = None
+
+
+class BookingFactory(factory.django.DjangoModelFactory):
+    """An active 20-minute booking with a 10-minute buffer, made straight in the database (no service rules)."""
+
+    class Meta:
+        model = Booking
+
+    reference = factory.Sequence(lambda n: f"{n % 1000:03d}-{n // 1000 % 1000:03d}")
+    taxpayer = factory.SubFactory(TaxpayerFactory)
+    agent = factory.SubFactory(AgentFactory)
+    language = "en"
+    starts_at = factory.LazyFunction(
+        lambda: (timezone.now() + timedelta(days=2)).replace(minute=0, second=0, microsecond=0, tzinfo=UTC)
+    )
+    ends_at = factory.LazyAttribute(lambda booking: booking.starts_at + timedelta(minutes=20))
+    blocked_until = factory.LazyAttribute(lambda booking: booking.ends_at + timedelta(minutes=10))
+    confirmed_at = factory.LazyFunction(timezone.now)

@@ -1,0 +1,457 @@
+import hashlib
+import secrets
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import icalendar
+from django.conf import settings as django_settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.models import User
+from scheduling import selectors
+from scheduling.models import Booking, BookingLink, DateException, InterviewSettings, SentNotification, WeeklyHours
+
+# Letters and digits that cannot be mistaken for each other when read aloud or typed.
+REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+
+
+class SchedulingError(Exception):
+    """A refused scheduling change, with a message the person can read."""
+
+    def __init__(self, message: str, *, code: str = "invalid", suggestions: list | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.suggestions = suggestions or []
+
+
+def _new_reference() -> str:
+    while True:
+        raw = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+        reference = f"{raw[:3]}-{raw[3:]}"
+        if not Booking.objects.filter(reference=reference).exists():
+            return reference
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def booking_link_issue(*, booking: Booking) -> str:
+    """A new secret manage link token (128 bits) for one booking; only its hash is stored."""
+    token = secrets.token_urlsafe(16)
+    BookingLink.objects.create(booking=booking, token_hash=token_hash(token))
+    return token
+
+
+def _check_time(*, rules: InterviewSettings, starts_at: datetime, now: datetime, language: str) -> None:
+    if language not in rules.languages_offered:
+        raise SchedulingError(_("Interviews in that language are not offered at the moment."), code="language")
+    if starts_at <= now:
+        raise SchedulingError(_("That time has already passed. Choose a later time."), code="past")
+    if starts_at < now + timedelta(minutes=rules.minimum_notice_minutes):
+        message = ngettext(
+            "Interviews must be booked at least %(minutes)s minute ahead. Choose a later time.",
+            "Interviews must be booked at least %(minutes)s minutes ahead. Choose a later time.",
+            rules.minimum_notice_minutes,
+        )
+        raise SchedulingError(message % {"minutes": rules.minimum_notice_minutes}, code="notice")
+    if starts_at > now + timedelta(days=rules.horizon_days):
+        message = ngettext(
+            "Interviews can be booked up to %(days)s day ahead. Choose an earlier time.",
+            "Interviews can be booked up to %(days)s days ahead. Choose an earlier time.",
+            rules.horizon_days,
+        )
+        raise SchedulingError(message % {"days": rules.horizon_days}, code="horizon")
+    step = timedelta(minutes=rules.granularity_minutes)
+    if (starts_at - selectors.EPOCH) % step:
+        raise SchedulingError(_("Choose one of the times on the list."), code="granularity")
+
+
+def _taken(*, language: str, now: datetime, starts_at: datetime, audio_only: bool) -> SchedulingError:
+    suggestions = selectors.nearest_open_times(language=language, now=now, around=starts_at, audio_only=audio_only)
+    return SchedulingError(
+        _("That time was just taken. Here are the nearest open times."), code="taken", suggestions=suggestions
+    )
+
+
+def _place(*, booking: Booking, candidates: list[User]) -> bool:
+    """Save the booking with the first candidate agent the database accepts."""
+    for agent in candidates:
+        booking.agent = agent
+        try:
+            with transaction.atomic():
+                booking.save()
+        except IntegrityError:
+            continue
+        return True
+    return False
+
+
+@transaction.atomic
+def booking_create(*, taxpayer: User, starts_at: datetime, language: str, now: datetime | None = None) -> Booking:
+    """Book the taxpayer's interview at a start time with the best free agent for it.
+
+    The database refuses overlapping bookings for an agent (PostgreSQL exclusion
+    constraint) and a second active booking for a taxpayer; a lost race becomes
+    "that time was just taken" with the nearest open times.
+    """
+    from scheduling.tasks import send_booking_notification
+
+    now = now or timezone.now()
+    if not taxpayer.is_taxpayer:
+        raise SchedulingError(_("Only taxpayers can book an interview."), code="role")
+    existing = selectors.active_booking_for(taxpayer=taxpayer)
+    if existing is not None:
+        if existing.starts_at == starts_at:
+            return existing  # the same form sent twice
+        raise SchedulingError(
+            _("You already have an interview booked. Change or cancel it instead of booking another."),
+            code="already_booked",
+        )
+    rules = selectors.interview_settings_get()
+    _check_time(rules=rules, starts_at=starts_at, now=now, language=language)
+    profile = getattr(taxpayer, "taxpayer_profile", None)
+    audio_only = bool(profile and profile.audio_only)
+    open_times = selectors.open_times_list(language=language, now=now, audio_only=audio_only, only_at=starts_at)
+    candidates = (
+        selectors.agents_ranked_for(agent_ids=open_times[0].agent_ids, starts_at=starts_at) if open_times else []
+    )
+    ends_at = starts_at + timedelta(minutes=rules.interview_minutes)
+    booking = Booking(
+        reference=_new_reference(),
+        taxpayer=taxpayer,
+        language=language,
+        audio_only=audio_only,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        blocked_until=ends_at + timedelta(minutes=rules.buffer_minutes),
+        confirmed_at=now,
+    )
+    if not _place(booking=booking, candidates=candidates):
+        if Booking.objects.filter(taxpayer=taxpayer, status=Booking.Status.ACTIVE).exists():
+            raise SchedulingError(_("You already have an interview booked."), code="already_booked")
+        raise _taken(language=language, now=now, starts_at=starts_at, audio_only=audio_only)
+    transaction.on_commit(
+        lambda: send_booking_notification.delay(booking.pk, SentNotification.Kind.CONFIRMATION, booking.sequence)
+    )
+    return booking
+
+
+@transaction.atomic
+def booking_reschedule(*, booking: Booking, starts_at: datetime, now: datetime | None = None) -> Booking:
+    """Move an active booking to another time, with whichever agent is best then."""
+    from scheduling.tasks import send_booking_notification
+
+    now = now or timezone.now()
+    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    if booking.status != Booking.Status.ACTIVE:
+        raise SchedulingError(_("This interview is no longer booked, so it cannot be changed."), code="not_active")
+    if booking.starts_at == starts_at:
+        return booking
+    rules = selectors.interview_settings_get()
+    _check_time(rules=rules, starts_at=starts_at, now=now, language=booking.language)
+    open_times = selectors.open_times_list(
+        language=booking.language, now=now, audio_only=booking.audio_only, exclude_booking=booking, only_at=starts_at
+    )
+    candidates = (
+        selectors.agents_ranked_for(agent_ids=open_times[0].agent_ids, starts_at=starts_at) if open_times else []
+    )
+    if booking.agent in candidates:  # keep the same agent when they are free
+        candidates.remove(booking.agent)
+        candidates.insert(0, booking.agent)
+    booking.starts_at = starts_at
+    booking.ends_at = starts_at + timedelta(minutes=rules.interview_minutes)
+    booking.blocked_until = booking.ends_at + timedelta(minutes=rules.buffer_minutes)
+    booking.sequence += 1
+    booking.confirmed_at = now
+    if not _place(booking=booking, candidates=candidates):
+        raise _taken(language=booking.language, now=now, starts_at=starts_at, audio_only=booking.audio_only)
+    transaction.on_commit(
+        lambda: send_booking_notification.delay(booking.pk, SentNotification.Kind.RESCHEDULED, booking.sequence)
+    )
+    return booking
+
+
+@transaction.atomic
+def booking_cancel(*, booking: Booking, reason: str = Booking.CancelReason.TAXPAYER) -> Booking:
+    """Cancel an active booking and tell the taxpayer."""
+    from scheduling.tasks import send_booking_notification
+
+    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    if booking.status != Booking.Status.ACTIVE:
+        raise SchedulingError(_("This interview is no longer booked."), code="not_active")
+    booking.status = Booking.Status.CANCELLED
+    booking.cancel_reason = reason
+    booking.sequence += 1
+    booking.save(update_fields=["status", "cancel_reason", "sequence", "updated_at"])
+    booking.links.all().delete()
+    transaction.on_commit(
+        lambda: send_booking_notification.delay(booking.pk, SentNotification.Kind.CANCELLED, booking.sequence)
+    )
+    return booking
+
+
+def booking_for_token(*, token: str) -> Booking | None:
+    """The active booking a manage link opens, or None for a wrong, used-up or tampered link."""
+    link = BookingLink.objects.select_related("booking").filter(token_hash=token_hash(token)).first()
+    if link is None or link.booking.status != Booking.Status.ACTIVE:
+        return None
+    return link.booking
+
+
+@transaction.atomic
+def interview_settings_update(*, updated_by: User, values: dict) -> InterviewSettings:
+    """Change the interview rules; bookings already made keep their times."""
+    if not updated_by.is_supervisor:
+        raise SchedulingError(_("Only supervisors can change interview settings."), code="role")
+    rules = selectors.interview_settings_get()
+    for name, value in values.items():
+        setattr(rules, name, value)
+    rules.full_clean()
+    rules.save()
+    return rules
+
+
+def _check_editor(*, editor: User, agent: User) -> None:
+    if not (editor.is_supervisor or (editor.is_agent and editor.pk == agent.pk)):
+        raise SchedulingError(_("You can only change your own hours."), code="role")
+    if not agent.is_agent:
+        raise SchedulingError(_("Working hours are kept for agents only."), code="role")
+
+
+@transaction.atomic
+def weekly_hours_set(*, editor: User, agent: User, ranges: list[tuple[int, time, time]]) -> None:
+    """Replace an agent's weekly hours. Booked interviews are kept; supervisors see any outside hours."""
+    _check_editor(editor=editor, agent=agent)
+    by_day: dict[int, list[tuple[time, time]]] = {}
+    for weekday, start, end in ranges:
+        if end <= start:
+            raise SchedulingError(_("Each range must end after it starts."), code="range")
+        by_day.setdefault(weekday, []).append((start, end))
+    for day_ranges in by_day.values():
+        day_ranges.sort()
+        for (_s1, end1), (start2, _e2) in zip(day_ranges, day_ranges[1:], strict=False):
+            if start2 < end1:
+                raise SchedulingError(_("Ranges on the same day must not overlap."), code="overlap")
+    WeeklyHours.objects.filter(agent=agent).delete()
+    WeeklyHours.objects.bulk_create(
+        WeeklyHours(agent=agent, weekday=weekday, start=start, end=end) for weekday, start, end in ranges
+    )
+
+
+@transaction.atomic
+def date_exception_add(
+    *, editor: User, agent: User, kind: str, day: date, start: time | None, end: time | None
+) -> tuple[DateException, list[Booking], list[Booking]]:
+    """Add time off or extra hours. Interviews inside new time off move to another free agent
+    with the same language at the same time, or are cancelled with the taxpayer told.
+
+    Returns the exception, the bookings moved and the bookings cancelled.
+    """
+    _check_editor(editor=editor, agent=agent)
+    if (start is None) != (end is None) or (start is not None and end <= start):
+        raise SchedulingError(_("Give both times, with the end after the start, or mark the whole day."))
+    if kind == DateException.Kind.EXTRA and start is None:
+        raise SchedulingError(_("Extra hours need a start and an end time."))
+    exception = DateException.objects.create(agent=agent, kind=kind, date=day, start=start, end=end, created_by=editor)
+    moved: list[Booking] = []
+    cancelled: list[Booking] = []
+    if kind == DateException.Kind.TIME_OFF:
+        zone = ZoneInfo(agent.time_zone)
+        off_start = selectors.local_to_utc(day, start or time(0), zone)
+        off_end = (
+            selectors.local_to_utc(day, end, zone) if end else selectors.local_to_utc(day + timedelta(1), time(0), zone)
+        )
+        affected = Booking.objects.select_for_update().filter(
+            agent=agent,
+            status=Booking.Status.ACTIVE,
+            starts_at__lt=off_end,
+            ends_at__gt=max(off_start, timezone.now()),
+        )
+        for booking in affected:
+            if _reassign(booking=booking):
+                moved.append(booking)
+            else:
+                booking_cancel(booking=booking, reason=Booking.CancelReason.AGENT_UNAVAILABLE)
+                cancelled.append(booking)
+    return exception, moved, cancelled
+
+
+def _reassign(*, booking: Booking) -> bool:
+    """Give a booking to another agent free at the same time with the same language."""
+    open_times = selectors.open_times_list(
+        language=booking.language,
+        now=timezone.now(),
+        audio_only=booking.audio_only,
+        exclude_booking=booking,
+        only_at=booking.starts_at,
+        within_booking_window=False,
+    )
+    if not open_times:
+        return False
+    candidates = [
+        agent
+        for agent in selectors.agents_ranked_for(agent_ids=open_times[0].agent_ids, starts_at=booking.starts_at)
+        if agent.pk != booking.agent_id
+    ]
+    return _place(booking=booking, candidates=candidates)
+
+
+@transaction.atomic
+def date_exception_remove(*, editor: User, exception: DateException) -> None:
+    """Take back time off or extra hours; interviews already moved stay where they are."""
+    _check_editor(editor=editor, agent=exception.agent)
+    exception.delete()
+
+
+def booking_ics(*, booking: Booking, cancelled: bool = False) -> bytes:
+    """An iCalendar file for the booking (METHOD REQUEST, or CANCEL once cancelled)."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//LiveVerify//Interview//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if cancelled else "REQUEST")
+    event = icalendar.Event()
+    event.add("uid", f"{booking.reference}@liveverify")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", booking.starts_at)
+    event.add("dtend", booking.ends_at)
+    event.add("sequence", booking.sequence)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("summary", _("Identity interview (LiveVerify)"))
+    event.add(
+        "description",
+        _("Your video interview to confirm your identity. Reference: %(reference)s. Join from: %(url)s")
+        % {"reference": booking.reference, "url": f"{django_settings.SITE_URL}{reverse('accounts:taxpayer_home')}"},
+    )
+    event.add("url", f"{django_settings.SITE_URL}{reverse('accounts:taxpayer_home')}")
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+# Messages about an interview still to come carry a fresh manage link.
+LINK_KINDS = {
+    SentNotification.Kind.CONFIRMATION,
+    SentNotification.Kind.RESCHEDULED,
+    SentNotification.Kind.REMINDER_24H,
+    SentNotification.Kind.REMINDER_1H,
+}
+
+
+def _notification_mail(*, booking: Booking, kind: str) -> EmailMessage:
+    taxpayer = booking.taxpayer
+    with translation.override(taxpayer.preferred_language), timezone.override(ZoneInfo(taxpayer.time_zone)):
+        context = {
+            "booking": booking,
+            "user": taxpayer,
+            "zone_name": taxpayer.get_time_zone_display(),
+            "site_url": django_settings.SITE_URL,
+            "home_url": f"{django_settings.SITE_URL}{reverse('accounts:taxpayer_home')}",
+            "book_url": f"{django_settings.SITE_URL}{reverse('scheduling:book')}",
+            "rules": selectors.interview_settings_get(),
+        }
+        if kind in LINK_KINDS:
+            token = booking_link_issue(booking=booking)
+            context["manage_url"] = f"{django_settings.SITE_URL}{reverse('scheduling:manage', args=[token])}"
+        subject = render_to_string(f"emails/booking_{kind}_subject.txt", context).strip()
+        body = render_to_string(f"emails/booking_{kind}.txt", context)
+        message = EmailMessage(subject, body, to=[taxpayer.email])
+        if kind in (SentNotification.Kind.CONFIRMATION, SentNotification.Kind.RESCHEDULED):
+            message.attach("interview.ics", booking_ics(booking=booking), "text/calendar; method=REQUEST")
+        elif kind == SentNotification.Kind.CANCELLED:
+            message.attach(
+                "interview.ics", booking_ics(booking=booking, cancelled=True), "text/calendar; method=CANCEL"
+            )
+    return message
+
+
+@transaction.atomic
+def notification_send(*, booking_id: int, kind: str, sequence: int) -> bool:
+    """Send one message about a booking unless it was sent already; True when sent now.
+
+    The record and the mail share a transaction: a failed send leaves no record, so a
+    retry sends it; a duplicate task finds the record and sends nothing.
+    """
+    booking = Booking.objects.select_related("taxpayer").filter(pk=booking_id).first()
+    if booking is None or booking.sequence != sequence:
+        return False  # gone, or changed since: a newer message describes it
+    try:
+        with transaction.atomic():
+            SentNotification.objects.create(booking=booking, kind=kind, sequence=sequence)
+    except IntegrityError:
+        return False
+    _notification_mail(booking=booking, kind=kind).send()
+    return True
+
+
+REMINDERS = [
+    (SentNotification.Kind.REMINDER_24H, timedelta(hours=24), timedelta(hours=1)),
+    (SentNotification.Kind.REMINDER_1H, timedelta(hours=1), timedelta(0)),
+]
+
+
+def _due_reminder(*, kind: str, lead: timedelta, until: timedelta, now: datetime) -> Booking | None:
+    return (
+        Booking.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(
+            status=Booking.Status.ACTIVE,
+            starts_at__lte=now + lead,
+            starts_at__gt=now + until,
+            confirmed_at__lte=F("starts_at") - lead,
+        )
+        .exclude(
+            Exists(SentNotification.objects.filter(booking=OuterRef("pk"), kind=kind, sequence=OuterRef("sequence")))
+        )
+        .order_by("starts_at")
+        .first()
+    )
+
+
+def reminders_send_due(*, now: datetime | None = None, batch: int = 200) -> int:
+    """Send the reminders that are due now, each once; returns how many were sent.
+
+    Each reminder is locked (SKIP LOCKED, so sweeps running at once split the work),
+    recorded and mailed in its own transaction: a failed send is retried later and never
+    repeats the ones already sent. A reminder is only sent if the booking was made before
+    its moment, and the day-before one is skipped once the hour-before one is due.
+    """
+    now = now or timezone.now()
+    sent = 0
+    for kind, lead, until in REMINDERS:
+        for _attempt in range(batch):
+            with transaction.atomic():
+                booking = _due_reminder(kind=kind, lead=lead, until=until, now=now)
+                if booking is None:
+                    break
+                sent += notification_send(booking_id=booking.pk, kind=kind, sequence=booking.sequence)
+    return sent
+
+
+def no_shows_mark(*, now: datetime | None = None, batch: int = 200) -> int:
+    """Mark bookings whose taxpayer did not join within the grace period as missed, and tell them."""
+    now = now or timezone.now()
+    grace = timedelta(minutes=selectors.interview_settings_get().no_show_grace_minutes)
+    marked = 0
+    for _attempt in range(batch):
+        with transaction.atomic():
+            booking = (
+                Booking.objects.select_for_update(skip_locked=True)
+                .filter(status=Booking.Status.ACTIVE, taxpayer_joined_at__isnull=True, starts_at__lt=now - grace)
+                .order_by("starts_at")
+                .first()
+            )
+            if booking is None:
+                break
+            booking.status = Booking.Status.NO_SHOW
+            booking.save(update_fields=["status", "updated_at"])
+            booking.links.all().delete()
+            notification_send(booking_id=booking.pk, kind=SentNotification.Kind.NO_SHOW, sequence=booking.sequence)
+            marked += 1
+    return marked

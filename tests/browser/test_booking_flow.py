@@ -1,0 +1,73 @@
+import re
+from datetime import time
+
+from django.core import mail
+
+from scheduling.models import Booking
+from tests import factories
+from tests.browser.conftest import axe_violations, log_in
+
+
+def _agent_working_every_day(**kwargs):
+    agent = factories.AgentFactory(time_zone="UTC", full_name="Daniel Okafor", **kwargs)
+    for weekday in range(7):
+        factories.WeeklyHoursFactory(agent=agent, weekday=weekday, start=time(0), end=time(23, 30))
+    return agent
+
+
+def test_taxpayer_books_reschedules_by_link_and_cancels_while_the_agent_watches(browser, page):
+    agent = _agent_working_every_day()
+    taxpayer = factories.TaxpayerFactory(full_name="Marisol Ortiz", time_zone="America/Puerto_Rico")
+    log_in(page, taxpayer)
+
+    page.goto("/me/")
+    page.get_by_role("link", name="Book an interview").click()
+    assert "Atlantic Time (Puerto Rico" in page.locator("main").inner_text()
+    assert axe_violations(page) == []
+    first_time = page.locator(".lv-times label").first
+    chosen_label = first_time.inner_text()
+    first_time.click()
+    page.get_by_role("button", name="Book this time").click()
+    page.get_by_text("Your interview is booked.").wait_for()
+    booking = Booking.objects.get(taxpayer=taxpayer, status=Booking.Status.ACTIVE)
+    assert booking.agent == agent
+    assert booking.reference in page.locator("main").inner_text()
+    assert chosen_label in page.locator(".usa-summary-box__heading").inner_text()
+
+    confirmation = mail.outbox[-1]
+    assert confirmation.to == [taxpayer.email]
+    [(filename, ics, mimetype)] = confirmation.attachments
+    assert (filename, mimetype) == ("interview.ics", "text/calendar; method=REQUEST")
+    assert f"UID:{booking.reference}@liveverify" in ics
+
+    agent_page = browser.new_page(base_url=page.url_base)
+    agent_page.url_base = page.url_base
+    log_in(agent_page, agent)
+    agent_page.goto("/agent/week/")
+    assert booking.reference in agent_page.locator("main").inner_text()
+    assert "Marisol" in agent_page.locator("main").inner_text()
+    assert "Ortiz" not in agent_page.locator("main").inner_text()
+
+    manage_path = re.search(r"/manage/[^/\s]+/", confirmation.body).group(0)
+    page.context.clear_cookies()
+    page.goto(manage_path)
+    page.get_by_role("link", name="Choose another time").click()
+    page.locator(".lv-times label").nth(2).click()
+    page.get_by_role("button", name="Move my interview to this time").click()
+    page.get_by_text("Your interview has a new time.").wait_for()
+    booking.refresh_from_db()
+    assert (booking.status, booking.sequence) == (Booking.Status.ACTIVE, 1)
+    assert mail.outbox[-1].attachments[0][1].count("SEQUENCE:1") == 1
+
+    page.goto(manage_path)
+    page.get_by_role("button", name="Cancel the interview").click()
+    page.get_by_role("heading", name="Your interview is cancelled").wait_for()
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CANCELLED
+    assert "METHOD:CANCEL" in mail.outbox[-1].attachments[0][1]
+
+    agent_page.reload()
+    assert booking.reference not in agent_page.locator("main").inner_text()
+    page.goto(manage_path)
+    assert page.get_by_role("heading", name="This link does not work").is_visible()
+    agent_page.close()
