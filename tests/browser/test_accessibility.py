@@ -1,5 +1,7 @@
 """axe-core on every page, in English and Spanish, with the page's own CSP in force."""
 
+import re
+
 import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.utils.encoding import force_bytes
@@ -124,3 +126,44 @@ def test_keyboard_user_reaches_the_skip_link_first_and_lands_in_main(page):
     page.keyboard.press("Enter")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.closest('main') !== null")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_scheduling_pages_have_no_accessibility_violations(page, language):
+    from datetime import time
+
+    from django.utils import timezone
+
+    from scheduling import selectors, services
+
+    agent = factories.AgentFactory(preferred_language=language, time_zone="UTC")
+    for weekday in range(7):
+        factories.WeeklyHoursFactory(agent=agent, weekday=weekday, start=time(0), end=time(23, 30))
+    taxpayer = factories.TaxpayerFactory(preferred_language=language)
+    supervisor = factories.SupervisorFactory(preferred_language=language)
+
+    log_in(page, taxpayer)
+    _check(page, "/book/")
+    first = selectors.open_times_list(language="en", now=timezone.now())[0].starts_at
+    booking = services.booking_create(taxpayer=taxpayer, starts_at=first, language="en")
+    for path in ["/me/", "/me/reschedule/", "/me/cancel/"]:
+        _check(page, path)
+    token = services.booking_link_issue(booking=booking)
+    page.context.clear_cookies()
+    _check(page, f"/manage/{token}/")
+    _check(page, f"/manage/{token}/reschedule/")
+    _check(page, "/manage/not-a-real-link/", expect_status=404)
+
+    log_in(page, agent)
+    for path in ["/agent/", "/agent/week/", "/agent/hours/"]:
+        _check(page, path)
+    page.context.clear_cookies()
+    log_in(page, supervisor)
+    for path in ["/supervisor/schedule/", "/supervisor/settings/", f"/supervisor/staff/{agent.pk}/hours/"]:
+        _check(page, path)
+    page.goto(f"/supervisor/staff/{agent.pk}/hours/")
+    page.fill("#id_d0_0_start", "10:00")
+    page.fill("#id_d0_0_end", "09:00")
+    page.get_by_role("button", name=re.compile("weekly|semanal", re.IGNORECASE)).click()
+    assert page.locator(".usa-error-message").count() == 1
+    assert axe_violations(page) == []
