@@ -1,0 +1,167 @@
+"""The media host: one peer connection per participant, relaying the taxpayer's tracks to the
+agent (and a monitor) and the agent's to the taxpayer, only once the agent has admitted them."""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc.contrib.media import MediaRelay
+from aiortc.mediastreams import MediaStreamTrack
+
+from interviews.media.tracks import SwitchableTrack
+
+logger = logging.getLogger(__name__)
+
+KINDS = ("audio", "video")
+ROLES = ("taxpayer", "agent")
+StateCallback = Callable[[int, str, str], Awaitable[None]]
+
+
+class MediaError(Exception):
+    """A negotiation the media host could not complete."""
+
+
+@dataclass
+class Participant:
+    pc: RTCPeerConnection
+    incoming: dict[str, MediaStreamTrack] = field(default_factory=dict)
+    outgoing: dict[str, SwitchableTrack] = field(default_factory=dict)
+
+    async def close(self) -> None:
+        for track in self.outgoing.values():
+            track.stop()
+        await self.pc.close()
+
+
+@dataclass
+class Room:
+    admitted: bool = False
+    participants: dict[str, Participant] = field(default_factory=dict)
+
+
+def _other(role: str) -> str:
+    return "agent" if role == "taxpayer" else "taxpayer"
+
+
+class MediaHost:
+    """Relays live tracks between the participants of each session; never records or stores them."""
+
+    def __init__(self, *, ice_servers: list[dict] | None = None, on_state: StateCallback | None = None) -> None:
+        self.ice_servers = [RTCIceServer(**server) for server in ice_servers or []]
+        self.on_state = on_state
+        self.rooms: dict[int, Room] = {}
+        self.echoes: dict[str, RTCPeerConnection] = {}
+        self.relay = MediaRelay()
+
+    @property
+    def load(self) -> int:
+        """Peer connections open now: what least-loaded placement compares."""
+        return sum(len(room.participants) for room in self.rooms.values()) + len(self.echoes)
+
+    def _peer(self) -> RTCPeerConnection:
+        return RTCPeerConnection(RTCConfiguration(iceServers=self.ice_servers))
+
+    async def answer(self, *, session_id: int, role: str, sdp: str) -> str:
+        """Take a participant's offer (first or after a reconnect) and return the answer."""
+        if role not in ROLES:
+            raise MediaError(f"unknown role {role!r}")
+        room = self.rooms.setdefault(session_id, Room())
+        previous = room.participants.pop(role, None)
+        if previous is not None:
+            await previous.close()
+        pc = self._peer()
+        participant = Participant(pc=pc)
+        room.participants[role] = participant
+
+        @pc.on("track")
+        def on_track(track: MediaStreamTrack) -> None:
+            participant.incoming[track.kind] = track
+            self._wire(room)
+
+        @pc.on("connectionstatechange")
+        async def on_state_change() -> None:
+            if room.participants.get(role) is participant and self.on_state is not None:
+                await self.on_state(session_id, role, pc.connectionState)
+
+        try:
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+            for transceiver in pc.getTransceivers():
+                if transceiver.kind in KINDS and transceiver.kind not in participant.outgoing:
+                    track = SwitchableTrack(transceiver.kind)
+                    participant.outgoing[transceiver.kind] = track
+                    pc.addTrack(track)
+            await pc.setLocalDescription(await pc.createAnswer())
+        except Exception as error:
+            room.participants.pop(role, None)
+            await participant.close()
+            raise MediaError(str(error)) from error
+        self._wire(room)
+        return pc.localDescription.sdp
+
+    def _wire(self, room: Room) -> None:
+        """Point every participant's outgoing tracks at the other's incoming ones (once admitted)."""
+        for role, participant in room.participants.items():
+            source = room.participants.get(_other(role))
+            for kind, outgoing in participant.outgoing.items():
+                incoming = source.incoming.get(kind) if (room.admitted and source) else None
+                current = outgoing.source
+                if incoming is None:
+                    if current is not None:
+                        outgoing.switch(None)
+                elif getattr(current, "_lv_origin", None) is not incoming:
+                    proxy = self.relay.subscribe(incoming, buffered=False)
+                    proxy._lv_origin = incoming
+                    outgoing.switch(proxy)
+
+    def admit(self, *, session_id: int) -> None:
+        room = self.rooms.setdefault(session_id, Room())
+        room.admitted = True
+        self._wire(room)
+
+    async def leave(self, *, session_id: int, role: str) -> None:
+        room = self.rooms.get(session_id)
+        if room is None:
+            return
+        participant = room.participants.pop(role, None)
+        if participant is not None:
+            await participant.close()
+        self._wire(room)
+
+    async def close(self, *, session_id: int) -> None:
+        room = self.rooms.pop(session_id, None)
+        if room is not None:
+            await asyncio.gather(*(participant.close() for participant in room.participants.values()))
+
+    async def echo(self, *, echo_id: str, sdp: str) -> str:
+        """The device check: send a browser its own tracks back."""
+        await self.echo_close(echo_id=echo_id)
+        pc = self._peer()
+        self.echoes[echo_id] = pc
+
+        @pc.on("track")
+        def on_track(track: MediaStreamTrack) -> None:
+            pc.addTrack(self.relay.subscribe(track, buffered=False))
+
+        @pc.on("connectionstatechange")
+        async def on_state_change() -> None:
+            if pc.connectionState in ("failed", "closed"):
+                await self.echo_close(echo_id=echo_id)
+
+        try:
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+            await pc.setLocalDescription(await pc.createAnswer())
+        except Exception as error:
+            await self.echo_close(echo_id=echo_id)
+            raise MediaError(str(error)) from error
+        return pc.localDescription.sdp
+
+    async def echo_close(self, *, echo_id: str) -> None:
+        pc = self.echoes.pop(echo_id, None)
+        if pc is not None:
+            await pc.close()
+
+    async def shutdown(self) -> None:
+        await asyncio.gather(*(self.close(session_id=session_id) for session_id in list(self.rooms)))
+        await asyncio.gather(*(self.echo_close(echo_id=echo_id) for echo_id in list(self.echoes)))
