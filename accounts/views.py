@@ -24,6 +24,7 @@ from accounts import forms, services
 from accounts.decorators import role_required, signed_in
 from accounts.errors import AccountError
 from accounts.models import TaxpayerProfile, User
+from interviews import selectors as interview_selectors
 from scheduling import selectors as scheduling_selectors
 
 PENDING_KEY = "accounts_pending_two_factor"
@@ -249,6 +250,7 @@ def taxpayer_home(request: HttpRequest) -> HttpResponse:
         "recent": recent,
         "zone_name": request.user.get_time_zone_display(),
         "rules": scheduling_selectors.interview_settings_get(),
+        "join_open": booking is not None and interview_selectors.join_is_open(booking=booking),
     }
     return render(request, "accounts/taxpayer_home.html", context)
 

@@ -1,7 +1,7 @@
 """Work the embedded default does inside the web process, started and stopped with it.
 
-In production Celery beat runs the periodic sweep; with eager Celery there is no beat,
-so the one web process runs the same task on the same schedule itself.
+In production Celery beat runs the periodic sweeps and `manage.py media_host` relays media;
+with eager Celery and no Redis, the one web process runs both itself.
 """
 
 import asyncio
@@ -25,6 +25,22 @@ async def _run_periodically(task_name: str, seconds: float) -> None:
             logger.exception("Periodic task %s failed", task_name)
 
 
+async def start_media_host(ready: asyncio.Event | None = None) -> None:
+    """Run a media host on this process's channel layer until cancelled."""
+    from channels.layers import get_channel_layer
+
+    from interviews.media.registry import registry_for
+    from interviews.media.service import serve
+    from interviews.selectors import ice_servers_for
+
+    await serve(
+        layer=get_channel_layer(),
+        registry=registry_for(settings.REDIS_URL),
+        ice_servers=ice_servers_for(user_id=0),
+        ready=ready,
+    )
+
+
 class Lifespan:
     """Answers the ASGI lifespan protocol and runs in-process periodic work when Celery is eager."""
 
@@ -38,6 +54,8 @@ class Lifespan:
                 if settings.CELERY_TASK_ALWAYS_EAGER:
                     for entry in settings.CELERY_BEAT_SCHEDULE.values():
                         self.tasks.append(asyncio.create_task(_run_periodically(entry["task"], entry["schedule"])))
+                if settings.MEDIA_HOST_IN_PROCESS:
+                    self.tasks.append(asyncio.create_task(start_media_host()))
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 for task in self.tasks:

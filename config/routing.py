@@ -1,3 +1,5 @@
 """WebSocket routes of every app, under ws/."""
 
-websocket_urlpatterns: list = []
+from interviews.routing import websocket_urlpatterns as interview_routes
+
+websocket_urlpatterns = [*interview_routes]

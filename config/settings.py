@@ -232,3 +232,16 @@ LOGGING = {
 
 # The periodic sweep for reminders and missed interviews (Celery beat in production).
 CELERY_BEAT_SCHEDULE = {"scheduling-sweep": {"task": "scheduling.tasks.sweep_due", "schedule": 60.0}}
+
+# Live interviews: where media is relayed, and how browsers reach it.
+# The media host runs inside the web process unless REDIS_URL lets separate processes share it.
+MEDIA_HOST_IN_PROCESS = env_bool("MEDIA_HOST_IN_PROCESS", not REDIS_URL)
+STUN_URLS = env_list("STUN_URLS", [])
+TURN_URLS = env_list("TURN_URLS", [])
+TURN_SECRET = env_str("TURN_SECRET")
+TURN_CREDENTIAL_SECONDS = env_int("TURN_CREDENTIAL_SECONDS", 60 * 60 * 4, minimum=60)
+if TURN_URLS and not TURN_SECRET:
+    raise ImproperlyConfigured("TURN_URLS is set: set TURN_SECRET to coturn's static-auth-secret.")
+# A participant gone longer than this turns a live call into an interrupted one.
+INTERVIEW_RECONNECT_SECONDS = env_int("INTERVIEW_RECONNECT_SECONDS", 90, minimum=10)
+CELERY_BEAT_SCHEDULE["interviews-sweep"] = {"task": "interviews.tasks.sweep_sessions", "schedule": 30.0}

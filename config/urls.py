@@ -12,5 +12,6 @@ urlpatterns = [
     path("language/", account_views.language_switch, name="language_switch"),
     path("", include("accounts.urls")),
     path("", include("scheduling.urls")),
+    path("", include("interviews.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -146,17 +146,24 @@ def open_times_list(
     busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     for agent_id, starts_at, blocked_until in bookings.values_list("agent_id", "starts_at", "blocked_until"):
         busy[agent_id].append((starts_at, blocked_until))
-    per_day = daily_counts(agents=agents, start=earliest - timedelta(days=1), end=window_end, exclude=exclude_booking)
+    # Whole calendar days around the window, so a day's later bookings count too.
+    per_day = daily_counts(
+        agents=agents, start=earliest - timedelta(days=1), end=window_end + timedelta(days=1), exclude=exclude_booking
+    )
 
     free: dict[datetime, list[int]] = defaultdict(list)
-    step = timedelta(minutes=rules.granularity_minutes)
+    step_minutes = rules.granularity_minutes
+    step = timedelta(minutes=step_minutes)
     for agent in agents:
         zone = ZoneInfo(agent.time_zone)
         # An agent's bookings never overlap, so sorted by start they are sorted by end too.
         agent_busy = sorted(busy[agent.pk])
         busy_starts = [starts_at for starts_at, _until in agent_busy]
         for interval_start, interval_end in intervals[agent.pk]:
-            candidate = _align_up(max(interval_start, earliest), rules.granularity_minutes)
+            # A booking being moved keeps its own time, even if the start-time grid changed since.
+            candidate = only_at if only_at is not None else _align_up(max(interval_start, earliest), step_minutes)
+            if candidate < interval_start:
+                continue
             while candidate + length <= interval_end and candidate <= latest:
                 before = bisect.bisect_left(busy_starts, candidate + block)
                 clash = before > 0 and agent_busy[before - 1][1] > candidate
@@ -170,9 +177,11 @@ def open_times_list(
 def daily_counts(
     *, agents: Iterable[User], start: datetime, end: datetime, exclude: Booking | None = None
 ) -> dict[tuple[int, date], int]:
-    """Active bookings per agent per day of the agent's own calendar."""
+    """Interviews (booked, held or missed; not cancelled) per agent per day of the agent's own calendar."""
     zones = {agent.pk: ZoneInfo(agent.time_zone) for agent in agents}
-    rows = Booking.objects.filter(agent_id__in=zones, status=Booking.Status.ACTIVE, starts_at__range=(start, end))
+    rows = Booking.objects.filter(agent_id__in=zones, starts_at__range=(start, end)).exclude(
+        status=Booking.Status.CANCELLED
+    )
     if exclude is not None:
         rows = rows.exclude(pk=exclude.pk)
     counts: dict[tuple[int, date], int] = defaultdict(int)
@@ -186,7 +195,7 @@ def agents_ranked_for(*, agent_ids: Iterable[int], starts_at: datetime) -> list[
     the one who was assigned longest ago (round robin), then by id."""
     agents = list(
         User.objects.filter(pk__in=list(agent_ids)).annotate(
-            last_assigned=Max("agent_bookings__created_at", filter=Q(agent_bookings__status=Booking.Status.ACTIVE))
+            last_assigned=Max("agent_bookings__created_at", filter=~Q(agent_bookings__status=Booking.Status.CANCELLED))
         )
     )
     counts = daily_counts(agents=agents, start=starts_at - timedelta(days=1), end=starts_at + timedelta(days=1))

@@ -136,7 +136,11 @@ def booking_create(*, taxpayer: User, starts_at: datetime, language: str, now: d
         confirmed_at=now,
     )
     if not _place(booking=booking, candidates=candidates):
-        if Booking.objects.filter(taxpayer=taxpayer, status=Booking.Status.ACTIVE).exists():
+        # The same taxpayer may have booked in a request that committed meanwhile.
+        existing = selectors.active_booking_for(taxpayer=taxpayer)
+        if existing is not None and existing.starts_at == starts_at:
+            return existing
+        if existing is not None:
             raise SchedulingError(_("You already have an interview booked."), code="already_booked")
         raise _taken(language=language, now=now, starts_at=starts_at, audio_only=audio_only)
     transaction.on_commit(

@@ -17,7 +17,10 @@ def _fast_and_local(settings):
     """Tests hash passwords quickly and run Celery tasks in the test unless a test starts a worker."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CELERY_TASK_ALWAYS_EAGER = True
-    cache.clear()
+    # A process-local cache outlives each test's database; Redis is left alone, since
+    # flushing it would also drop the media hosts' registry and the channel layer.
+    if not settings.REDIS_URL:
+        cache.clear()
     from config.celery import app
 
     app.conf.task_always_eager = True

@@ -1,8 +1,11 @@
 """A real ASGI server (uvicorn) in a thread, and Debian's Chromium driven by Playwright."""
 
+import asyncio
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -31,9 +34,12 @@ AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark browser tests and run them last: Playwright's sync API keeps an event loop running
+    in the main thread for the session, which asyncio tests cannot share."""
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+    items.sort(key=lambda item: "tests/browser/" in str(item.fspath))
 
 
 def _free_port() -> int:
@@ -42,14 +48,72 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _with_media_host(application):
+    """The app plus, in the embedded default, a media host started in the server's own loop."""
+    from django.conf import settings
+
+    from config.lifespan import start_media_host
+
+    async def app(scope, receive, send):
+        if scope["type"] != "lifespan":
+            await application(scope, receive, send)
+            return
+        task = None
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                if settings.MEDIA_HOST_IN_PROCESS:
+                    ready = asyncio.Event()
+                    task = asyncio.create_task(start_media_host(ready))
+                    await ready.wait()
+                await send({"type": "lifespan.startup.complete"})
+            else:
+                if task is not None:
+                    task.cancel()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    return app
+
+
+@pytest.fixture(scope="session")
+def media_host_process():
+    """In production mode, a separate `manage.py media_host` process, as deployed."""
+    from django.conf import settings
+
+    if settings.MEDIA_HOST_IN_PROCESS:
+        yield None
+        return
+    import redis
+
+    from interviews.media.registry import HOSTS_KEY, PINS_KEY
+
+    redis.from_url(settings.REDIS_URL).delete(HOSTS_KEY, PINS_KEY)
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "manage.py", "media_host"],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout.readline().strip() == "Media host ready."
+    yield process
+    process.terminate()
+    process.wait(timeout=15)
+
+
 @pytest.fixture
-def server_url(transactional_db) -> Iterator[str]:
+def server_url(transactional_db, media_host_process) -> Iterator[str]:
     """The whole app (HTTP and WebSockets) served by uvicorn on a free loopback port."""
     from config.asgi import application
 
     port = _free_port()
     config = uvicorn.Config(
-        application, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws_per_message_deflate=False
+        _with_media_host(application),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        ws_per_message_deflate=False,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

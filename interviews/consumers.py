@@ -1,0 +1,186 @@
+import json
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+
+from interviews import events, selectors, services
+from interviews.media.registry import registry_for
+from interviews.media.service import session_group
+
+AGENT_ONLY = {"admit", "end"}
+
+
+class SignalingConsumer(AsyncJsonWebsocketConsumer):
+    """Common ground: size and schema checks that answer bad input without closing the socket."""
+
+    allowed_types: set[str] = set()
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if bytes_data is not None or text_data is None:
+            await self.send_error("bad_message", "Send JSON text, not binary data.")
+            return
+        if len(text_data.encode()) > events.MAX_MESSAGE_BYTES:
+            await self.send_error("too_large", "The message is too large.")
+            return
+        try:
+            decoded = json.loads(text_data)
+        except ValueError:
+            await self.send_error("bad_json", "The message is not valid JSON.")
+            return
+        try:
+            message = events.validate(decoded, self.allowed_types)
+        except events.InvalidMessage as error:
+            await self.send_error(error.code, error.message)
+            return
+        await self.handle(message)
+
+    async def handle(self, message: dict) -> None:
+        raise NotImplementedError
+
+    async def send_error(self, code: str, message: str) -> None:
+        await self.send_json({"type": "error", "code": code, "message": message})
+
+    async def media_host(self, key: str | None) -> str | None:
+        registry = registry_for(settings.REDIS_URL)
+        return await (registry.pin(key) if key else registry.pick())
+
+    async def media_answer(self, event: dict) -> None:
+        await self.send_json({"type": "answer", "sdp": event["sdp"]})
+
+    async def media_error(self, event: dict) -> None:
+        await self.send_error("media_failed", "The connection could not be set up. Try again.")
+
+
+class InterviewConsumer(SignalingConsumer):
+    """One participant's signaling, session events and chat for one interview."""
+
+    allowed_types = set(events.SCHEMAS)
+
+    async def connect(self) -> None:
+        user = self.scope["user"]
+        self.session_id = self.scope["url_route"]["kwargs"]["session_id"]
+        self.role = None
+        if not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        session, role = await database_sync_to_async(selectors.session_role_for)(user=user, session_id=self.session_id)
+        verified = await database_sync_to_async(selectors.staff_is_verified)(user=user, session=self.scope["session"])
+        if session is None or not verified:
+            await self.close(code=4403)
+            return
+        try:
+            session = await database_sync_to_async(services.session_connect)(
+                session_id=session.pk, role=role, user=user
+            )
+        except services.InterviewError as error:
+            await self.accept()
+            await self.send_error(error.code, error.message)
+            await self.close(code=4409)
+            return
+        self.role = role
+        self.group = session_group(session.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.send_json(
+            {
+                "type": "hello",
+                "role": role,
+                "state": session.state,
+                "waited_seconds": selectors.waited_seconds(session),
+                "taxpayer_connected": session.taxpayer_connected,
+                "agent_connected": session.agent_connected,
+                "ice_servers": selectors.ice_servers_for(user_id=user.pk),
+            }
+        )
+
+    async def disconnect(self, code: int) -> None:
+        if self.role is None:
+            return
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await database_sync_to_async(services.session_disconnect)(session_id=self.session_id, role=self.role)
+
+    async def handle(self, message: dict) -> None:
+        kind = message["type"]
+        if kind in AGENT_ONLY and self.role != "agent":
+            await self.send_error("forbidden", "Only the agent can do that.")
+            return
+        if kind == "ping":
+            await self.send_json({"type": "pong"})
+        elif kind == "chat":
+            # Relayed to the other participant, never stored or logged.
+            await self.channel_layer.group_send(
+                self.group, {"type": "interview.chat", "sender": self.role, "text": message["text"].strip()}
+            )
+        elif kind == "offer":
+            await self._to_media(
+                {"type": "media.offer", "session": self.session_id, "role": self.role, "sdp": message["sdp"]},
+                reply=True,
+            )
+        elif kind == "leave":
+            await self._to_media({"type": "media.leave", "session": self.session_id, "role": self.role})
+        else:
+            await self._command(kind)
+
+    async def _command(self, kind: str) -> None:
+        action = services.session_admit if kind == "admit" else services.session_end
+        try:
+            await database_sync_to_async(action)(session_id=self.session_id, agent=self.scope["user"])
+        except services.InterviewError as error:
+            await self.send_error(error.code, error.message)
+            return
+        if kind == "admit":
+            await self._to_media({"type": "media.admit", "session": self.session_id})
+        else:
+            await self._to_media({"type": "media.close", "session": self.session_id})
+
+    async def _to_media(self, payload: dict, *, reply: bool = False) -> None:
+        channel = await self.media_host(f"session:{self.session_id}")
+        if channel is None:
+            await self.send_error("media_unavailable", "The video service is not available. Try again shortly.")
+            return
+        if reply:
+            payload["reply_to"] = self.channel_name
+        await self.channel_layer.send(channel, payload)
+
+    async def interview_state(self, event: dict) -> None:
+        await self.send_json({key: value for key, value in event.items() if key != "type"} | {"type": "state"})
+
+    async def interview_chat(self, event: dict) -> None:
+        if event["sender"] != self.role:
+            await self.send_json({"type": "chat", "sender": event["sender"], "text": event["text"]})
+
+    async def media_peer_state(self, event: dict) -> None:
+        await self.send_json({"type": "peer", "role": event["role"], "state": event["state"]})
+
+
+class DeviceCheckConsumer(SignalingConsumer):
+    """The device check: an echo of the person's own camera and microphone through the media host."""
+
+    allowed_types = {"offer", "ping"}
+
+    async def connect(self) -> None:
+        user = self.scope["user"]
+        self.host_channel = None
+        if not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        await self.accept()
+        await self.send_json({"type": "hello", "ice_servers": selectors.ice_servers_for(user_id=user.pk)})
+
+    async def disconnect(self, code: int) -> None:
+        if self.host_channel is not None:
+            await self.channel_layer.send(self.host_channel, {"type": "media.echo_close", "echo": self.channel_name})
+
+    async def handle(self, message: dict) -> None:
+        if message["type"] == "ping":
+            await self.send_json({"type": "pong"})
+            return
+        self.host_channel = self.host_channel or await self.media_host(None)
+        if self.host_channel is None:
+            await self.send_error("media_unavailable", "The video service is not available. Try again shortly.")
+            return
+        await self.channel_layer.send(
+            self.host_channel,
+            {"type": "media.echo", "echo": self.channel_name, "sdp": message["sdp"], "reply_to": self.channel_name},
+        )

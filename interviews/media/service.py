@@ -1,0 +1,72 @@
+"""The media host as a service on the channel layer: it takes offers and commands on its own
+channel, answers on the sender's, and tells each session's group how peers are doing."""
+
+import asyncio
+import logging
+
+from interviews.media.host import MediaError, MediaHost
+from interviews.media.registry import LocalRegistry
+
+logger = logging.getLogger(__name__)
+HEARTBEAT_SECONDS = 5.0
+
+
+def session_group(session_id: int) -> str:
+    return f"interview-{session_id}"
+
+
+async def _handle(host: MediaHost, layer, message: dict) -> None:
+    kind = message.get("type")
+    try:
+        if kind == "media.offer":
+            sdp = await host.answer(session_id=message["session"], role=message["role"], sdp=message["sdp"])
+            await layer.send(message["reply_to"], {"type": "media.answer", "sdp": sdp})
+        elif kind == "media.echo":
+            sdp = await host.echo(echo_id=message["echo"], sdp=message["sdp"])
+            await layer.send(message["reply_to"], {"type": "media.answer", "sdp": sdp})
+        elif kind == "media.admit":
+            host.admit(session_id=message["session"])
+        elif kind == "media.leave":
+            await host.leave(session_id=message["session"], role=message["role"])
+        elif kind == "media.close":
+            await host.close(session_id=message["session"])
+        elif kind == "media.echo_close":
+            await host.echo_close(echo_id=message["echo"])
+        else:
+            logger.warning("Media host ignored a message of type %r", kind)
+    except (MediaError, KeyError, ValueError) as error:
+        logger.warning("Media host could not handle %s: %s", kind, error)
+        if "reply_to" in message:
+            await layer.send(message["reply_to"], {"type": "media.error", "message": "negotiation failed"})
+
+
+async def serve(*, layer, registry: LocalRegistry, ice_servers: list[dict], ready: asyncio.Event | None = None) -> None:
+    """Run one media host until cancelled, announcing its load every few seconds."""
+
+    async def on_state(session_id: int, role: str, state: str) -> None:
+        await layer.group_send(session_group(session_id), {"type": "media.peer_state", "role": role, "state": state})
+
+    host = MediaHost(ice_servers=ice_servers, on_state=on_state)
+    channel = await layer.new_channel("media-host")
+    await registry.announce(channel, host.load)
+
+    async def heartbeat() -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            await registry.announce(channel, host.load)
+
+    beats = asyncio.create_task(heartbeat())
+    handlers: set[asyncio.Task] = set()
+    logger.info("Media host listening on %s", channel)
+    if ready is not None:
+        ready.set()
+    try:
+        while True:
+            message = await layer.receive(channel)
+            task = asyncio.create_task(_handle(host, layer, message))
+            handlers.add(task)
+            task.add_done_callback(handlers.discard)
+    finally:
+        beats.cancel()
+        await registry.withdraw(channel)
+        await host.shutdown()

@@ -1,0 +1,72 @@
+"""Reads shared by interview views, consumers and tasks."""
+
+import base64
+import hashlib
+import hmac
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import User
+from interviews.models import InterviewSession
+from scheduling.models import Booking
+from scheduling.selectors import interview_settings_get
+
+
+def ice_servers_for(*, user_id: int, now: float | None = None) -> list[dict]:
+    """STUN and TURN servers for one participant; TURN credentials are minted per participant
+    from the shared secret (coturn's REST scheme) and expire."""
+    servers: list[dict] = []
+    if settings.STUN_URLS:
+        servers.append({"urls": settings.STUN_URLS})
+    if settings.TURN_URLS:
+        expiry = int((now or time.time()) + settings.TURN_CREDENTIAL_SECONDS)
+        username = f"{expiry}:{user_id}"
+        digest = hmac.new(settings.TURN_SECRET.encode(), username.encode(), hashlib.sha1).digest()
+        servers.append(
+            {"urls": settings.TURN_URLS, "username": username, "credential": base64.b64encode(digest).decode()}
+        )
+    return servers
+
+
+def staff_is_verified(*, user: User, session: dict) -> bool:
+    """Whether a WebSocket's login passed the second factor (OTPMiddleware covers HTTP only)."""
+    if not user.needs_two_factor:
+        return True
+    persistent_id = session.get(DEVICE_ID_SESSION_KEY)
+    if not persistent_id:
+        return False
+    device = TOTPDevice.from_persistent_id(persistent_id)
+    return device is not None and device.user_id == user.pk and device.confirmed
+
+
+def session_role_for(*, user: User, session_id: int) -> tuple[InterviewSession | None, str | None]:
+    """The session and the part this person plays in it, or (None, None) if it is not theirs."""
+    session = InterviewSession.objects.select_related("booking").filter(pk=session_id).first()
+    if session is None or not user.is_active:
+        return None, None
+    if user.is_taxpayer and session.booking.taxpayer_id == user.pk:
+        return session, "taxpayer"
+    if user.is_agent and session.booking.agent_id == user.pk:
+        return session, "agent"
+    return None, None
+
+
+def join_opens_at(booking: Booking):
+    return booking.starts_at - timedelta(minutes=interview_settings_get().join_window_minutes)
+
+
+def join_is_open(*, booking: Booking, now=None) -> bool:
+    """The waiting room is open from the join window until the booking stops being active."""
+    now = now or timezone.now()
+    return booking.status == Booking.Status.ACTIVE and now >= join_opens_at(booking)
+
+
+def waited_seconds(session: InterviewSession, now=None) -> int | None:
+    if session.state != InterviewSession.State.WAITING or session.waiting_since is None:
+        return None
+    return int(((now or timezone.now()) - session.waiting_since).total_seconds())

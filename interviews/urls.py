@@ -1,0 +1,11 @@
+from django.urls import path
+
+from interviews import views
+
+app_name = "interviews"
+
+urlpatterns = [
+    path("me/device-check/", views.device_check, name="device_check"),
+    path("me/interview/", views.join, name="join"),
+    path("agent/interviews/<str:reference>/", views.agent_interview, name="agent_interview"),
+]
