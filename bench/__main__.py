@@ -10,5 +10,8 @@ import sys
 BENCHMARKS = ["bench.http_pages", "bench.open_times", "bench.booking_race"]
 
 failed = [name for name in BENCHMARKS if subprocess.run([sys.executable, "-m", name], check=False).returncode]  # noqa: S603
+from bench import readme  # noqa: E402
+
+readme.main()
 if failed:
     sys.exit(f"Benchmarks that failed: {', '.join(failed)}")

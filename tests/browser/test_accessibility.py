@@ -167,3 +167,41 @@ def test_scheduling_pages_have_no_accessibility_violations(page, language):
     page.get_by_role("button", name=re.compile("weekly|semanal", re.IGNORECASE)).click()
     assert page.locator(".usa-error-message").count() == 1
     assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_interview_pages_have_no_accessibility_violations(page, language):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from scheduling.models import Booking
+
+    agent = factories.AgentFactory(preferred_language=language)
+    taxpayer = factories.TaxpayerFactory(preferred_language=language)
+    later = factories.TaxpayerFactory(preferred_language=language)
+    starts_at = timezone.now() + timedelta(minutes=5)
+    for person, start, reference in (
+        (taxpayer, starts_at, "AXE-001"),
+        (later, starts_at + timedelta(days=2), "AXE-002"),
+    ):
+        Booking.objects.create(
+            reference=reference,
+            taxpayer=person,
+            agent=agent,
+            language="en",
+            starts_at=start,
+            ends_at=start + timedelta(minutes=20),
+            blocked_until=start + timedelta(minutes=30),
+            confirmed_at=timezone.now(),
+        )
+    log_in(page, taxpayer)
+    for path in ["/me/device-check/", "/me/interview/"]:
+        _check(page, path)
+    page.context.clear_cookies()
+    log_in(page, later)
+    _check(page, "/me/interview/")
+    page.context.clear_cookies()
+    log_in(page, agent)
+    _check(page, "/agent/interviews/AXE-001/")
+    _check(page, "/agent/interviews/AXE-002/")
