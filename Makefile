@@ -32,9 +32,11 @@ locale/.compiled: $(wildcard locale/*/LC_MESSAGES/django.po) $(VENV)/.installed
 	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
 	touch $@
 
-# Browser tests drive Debian's Chromium; Playwright's own download cannot be used here.
+# Browser tests drive Debian's Chromium (Playwright's own download cannot be used here);
+# the TURN tests run a real coturn.
 system-packages:
 	@command -v chromium >/dev/null || scripts/apt-install chromium chromium
+	@command -v turnserver >/dev/null || scripts/apt-install coturn turnserver
 
 lint:
 	$(BIN)/ruff format --check .
