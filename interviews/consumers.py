@@ -3,6 +3,8 @@ import json
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from interviews import events, selectors, services
 from interviews.media.registry import registry_for
@@ -18,15 +20,15 @@ class SignalingConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if bytes_data is not None or text_data is None:
-            await self.send_error("bad_message", "Send JSON text, not binary data.")
+            await self.send_error("bad_message", _("Send JSON text, not binary data."))
             return
         if len(text_data.encode()) > events.MAX_MESSAGE_BYTES:
-            await self.send_error("too_large", "The message is too large.")
+            await self.send_error("too_large", _("The message is too large."))
             return
         try:
             decoded = json.loads(text_data)
-        except ValueError:
-            await self.send_error("bad_json", "The message is not valid JSON.")
+        except (ValueError, RecursionError):
+            await self.send_error("bad_json", _("The message is not valid JSON."))
             return
         try:
             message = events.validate(decoded, self.allowed_types)
@@ -49,7 +51,7 @@ class SignalingConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "answer", "sdp": event["sdp"]})
 
     async def media_error(self, event: dict) -> None:
-        await self.send_error("media_failed", "The connection could not be set up. Try again.")
+        await self.send_error("media_failed", _("The connection could not be set up. Try again."))
 
 
 class InterviewConsumer(SignalingConsumer):
@@ -64,14 +66,17 @@ class InterviewConsumer(SignalingConsumer):
         if not user.is_authenticated:
             await self.close(code=4401)
             return
+        # Messages to this person (errors, and services' refusals) come in their language.
+        translation.activate(user.preferred_language)
         session, role = await database_sync_to_async(selectors.session_role_for)(user=user, session_id=self.session_id)
         verified = await database_sync_to_async(selectors.staff_is_verified)(user=user, session=self.scope["session"])
         if session is None or not verified:
             await self.close(code=4403)
             return
+        previous_channel = await database_sync_to_async(selectors.newest_channel)(session_id=session.pk, role=role)
         try:
             session = await database_sync_to_async(services.session_connect)(
-                session_id=session.pk, role=role, user=user
+                session_id=session.pk, role=role, user=user, channel=self.channel_name
             )
         except services.InterviewError as error:
             await self.accept()
@@ -82,6 +87,9 @@ class InterviewConsumer(SignalingConsumer):
         self.group = session_group(session.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        if previous_channel and previous_channel != self.channel_name:
+            # One window per participant: the older one steps aside.
+            await self.channel_layer.send(previous_channel, {"type": "interview.replaced"})
         await self.send_json(
             {
                 "type": "hello",
@@ -98,12 +106,21 @@ class InterviewConsumer(SignalingConsumer):
         if self.role is None:
             return
         await self.channel_layer.group_discard(self.group, self.channel_name)
-        await database_sync_to_async(services.session_disconnect)(session_id=self.session_id, role=self.role)
+        session = await database_sync_to_async(services.session_disconnect)(
+            session_id=self.session_id, role=self.role, channel=self.channel_name
+        )
+        if not getattr(session, f"{self.role}_connected"):
+            # Their newest connection is gone: free the peer on the media host now.
+            await self._to_media({"type": "media.leave", "session": self.session_id, "role": self.role})
 
     async def handle(self, message: dict) -> None:
         kind = message["type"]
         if kind in AGENT_ONLY and self.role != "agent":
-            await self.send_error("forbidden", "Only the agent can do that.")
+            await self.send_error("forbidden", _("Only the agent can do that."))
+            return
+        if kind != "ping" and not await self._still_allowed():
+            await self.send_error("forbidden", _("You are no longer part of this interview."))
+            await self.close(code=4403)
             return
         if kind == "ping":
             await self.send_json({"type": "pong"})
@@ -113,14 +130,21 @@ class InterviewConsumer(SignalingConsumer):
                 self.group, {"type": "interview.chat", "sender": self.role, "text": message["text"].strip()}
             )
         elif kind == "offer":
-            await self._to_media(
-                {"type": "media.offer", "session": self.session_id, "role": self.role, "sdp": message["sdp"]},
-                reply=True,
-            )
+            # The offer says whether the call is live, so a host that was away (or replaced) relays at once.
+            admitted = await database_sync_to_async(selectors.session_is_admitted)(session_id=self.session_id)
+            offer = {"type": "media.offer", "session": self.session_id, "role": self.role, "sdp": message["sdp"]}
+            await self._to_media(offer | {"admitted": admitted}, reply=True)
         elif kind == "leave":
             await self._to_media({"type": "media.leave", "session": self.session_id, "role": self.role})
         else:
             await self._command(kind)
+
+    async def _still_allowed(self) -> bool:
+        """Checked again before each action: the booking may have moved to another agent."""
+        _session, role = await database_sync_to_async(selectors.session_role_for)(
+            user=self.scope["user"], session_id=self.session_id
+        )
+        return role == self.role
 
     async def _command(self, kind: str) -> None:
         action = services.session_admit if kind == "admit" else services.session_end
@@ -137,7 +161,7 @@ class InterviewConsumer(SignalingConsumer):
     async def _to_media(self, payload: dict, *, reply: bool = False) -> None:
         channel = await self.media_host(f"session:{self.session_id}")
         if channel is None:
-            await self.send_error("media_unavailable", "The video service is not available. Try again shortly.")
+            await self.send_error("media_unavailable", _("The video service is not available. Try again shortly."))
             return
         if reply:
             payload["reply_to"] = self.channel_name
@@ -149,6 +173,10 @@ class InterviewConsumer(SignalingConsumer):
     async def interview_chat(self, event: dict) -> None:
         if event["sender"] != self.role:
             await self.send_json({"type": "chat", "sender": event["sender"], "text": event["text"]})
+
+    async def interview_replaced(self, event: dict) -> None:
+        await self.send_error("replaced", _("This interview is open in another window, so it was closed here."))
+        await self.close(code=4409)
 
     async def media_peer_state(self, event: dict) -> None:
         await self.send_json({"type": "peer", "role": event["role"], "state": event["state"]})
@@ -165,6 +193,11 @@ class DeviceCheckConsumer(SignalingConsumer):
         if not user.is_authenticated:
             await self.close(code=4401)
             return
+        translation.activate(user.preferred_language)
+        verified = await database_sync_to_async(selectors.staff_is_verified)(user=user, session=self.scope["session"])
+        if not verified:
+            await self.close(code=4403)
+            return
         await self.accept()
         await self.send_json({"type": "hello", "ice_servers": selectors.ice_servers_for(user_id=user.pk)})
 
@@ -178,7 +211,7 @@ class DeviceCheckConsumer(SignalingConsumer):
             return
         self.host_channel = self.host_channel or await self.media_host(None)
         if self.host_channel is None:
-            await self.send_error("media_unavailable", "The video service is not available. Try again shortly.")
+            await self.send_error("media_unavailable", _("The video service is not available. Try again shortly."))
             return
         await self.channel_layer.send(
             self.host_channel,

@@ -26,6 +26,10 @@ class InterviewSession(models.Model):
     agent_connected = models.BooleanField(default=False)
     taxpayer_disconnected_at = models.DateTimeField(null=True, blank=True)
     agent_disconnected_at = models.DateTimeField(null=True, blank=True)
+    # The newest signaling connection of each participant: an older socket closing late
+    # (a reload, a second tab) must not mark a participant gone who is still here.
+    taxpayer_channel = models.CharField(max_length=200, blank=True)
+    agent_channel = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -52,3 +56,24 @@ class SessionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id}: {self.from_state} -> {self.to_state}"
+
+
+class AuditRecord(models.Model):
+    """One append-only entry of the audit trail. Each carries the hash of the one before, so
+    editing, deleting or inserting a record breaks the chain where it happened."""
+
+    at = models.DateTimeField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    action = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=40)
+    details = models.JSONField(default=dict)
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action} {self.object_type}:{self.object_id}"

@@ -61,12 +61,25 @@ def join_opens_at(booking: Booking):
 
 
 def join_is_open(*, booking: Booking, now=None) -> bool:
-    """The waiting room is open from the join window until the booking stops being active."""
+    """The waiting room is open from the join window until the interview's end plus the
+    no-show grace, while the booking is active."""
     now = now or timezone.now()
-    return booking.status == Booking.Status.ACTIVE and now >= join_opens_at(booking)
+    closes_at = booking.ends_at + timedelta(minutes=interview_settings_get().no_show_grace_minutes)
+    return booking.status == Booking.Status.ACTIVE and join_opens_at(booking) <= now < closes_at
 
 
 def waited_seconds(session: InterviewSession, now=None) -> int | None:
     if session.state != InterviewSession.State.WAITING or session.waiting_since is None:
         return None
     return int(((now or timezone.now()) - session.waiting_since).total_seconds())
+
+
+def session_is_admitted(*, session_id: int) -> bool:
+    """Whether media should flow between the participants now."""
+    return InterviewSession.objects.filter(pk=session_id, state=InterviewSession.State.LIVE).exists()
+
+
+def newest_channel(*, session_id: int, role: str) -> str:
+    """The signaling channel of a participant's newest connection ("" if none)."""
+    field = "taxpayer_channel" if role == "taxpayer" else "agent_channel"
+    return InterviewSession.objects.filter(pk=session_id).values_list(field, flat=True).first() or ""

@@ -1,9 +1,12 @@
+import hashlib
+import json
 from datetime import datetime, timedelta
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,10 +14,11 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from interviews import selectors
 from interviews.media.service import session_group
-from interviews.models import InterviewSession, SessionEvent
+from interviews.models import AuditRecord, InterviewSession, SessionEvent
 from scheduling.models import Booking
 
 State = InterviewSession.State
+AUDIT_LOCK_KEY = 7_202_611  # any constant: the advisory lock that serialises audit appends
 TRANSITIONS = {
     State.SCHEDULED: {State.WAITING, State.NO_SHOW},
     State.WAITING: {State.LIVE, State.ABANDONED, State.NO_SHOW},
@@ -49,6 +53,9 @@ def _move(session: InterviewSession, to: str, *, actor: User | None, reason: str
     if to not in TRANSITIONS.get(session.state, set()):
         raise InterviewError(_("That cannot be done now."), code="state")
     SessionEvent.objects.create(session=session, from_state=session.state, to_state=to, actor=actor, reason=reason)
+    audit_append(
+        actor=actor, action="session.state", obj=session, details={"from": session.state, "to": to, "reason": reason}
+    )
     session.state = to
 
 
@@ -64,10 +71,14 @@ def session_for_booking(*, booking: Booking) -> InterviewSession:
 
 
 @transaction.atomic
-def session_connect(*, session_id: int, role: str, user: User, now: datetime | None = None) -> InterviewSession:
+def session_connect(
+    *, session_id: int, role: str, user: User, channel: str = "", now: datetime | None = None
+) -> InterviewSession:
     """A participant opened the interview page; the taxpayer enters the waiting room."""
     now = now or timezone.now()
     session = _locked(session_id)
+    if session.booking.status != Booking.Status.ACTIVE:
+        raise InterviewError(_("This interview is no longer booked."), code="ended")
     if role == "taxpayer":
         if session.state in (State.SCHEDULED, State.ABANDONED):
             if not selectors.join_is_open(booking=session.booking, now=now):
@@ -77,9 +88,9 @@ def session_connect(*, session_id: int, role: str, user: User, now: datetime | N
             if session.booking.taxpayer_joined_at is None:
                 session.booking.taxpayer_joined_at = now
                 session.booking.save(update_fields=["taxpayer_joined_at", "updated_at"])
-        session.taxpayer_connected, session.taxpayer_disconnected_at = True, None
+        session.taxpayer_connected, session.taxpayer_disconnected_at, session.taxpayer_channel = True, None, channel
     else:
-        session.agent_connected, session.agent_disconnected_at = True, None
+        session.agent_connected, session.agent_disconnected_at, session.agent_channel = True, None, channel
     if session.state in (State.COMPLETED, State.NO_SHOW):
         raise InterviewError(_("This interview has ended."), code="ended")
     session.save()
@@ -88,14 +99,21 @@ def session_connect(*, session_id: int, role: str, user: User, now: datetime | N
 
 
 @transaction.atomic
-def session_disconnect(*, session_id: int, role: str, now: datetime | None = None) -> InterviewSession:
-    """A participant's signaling connection closed; they may be back in a moment."""
+def session_disconnect(
+    *, session_id: int, role: str, channel: str = "", now: datetime | None = None
+) -> InterviewSession:
+    """A participant's signaling connection closed; they may be back in a moment.
+
+    Ignored when it is not their newest connection (they reloaded or opened a second tab).
+    """
     now = now or timezone.now()
     session = _locked(session_id)
+    if channel != (session.taxpayer_channel if role == "taxpayer" else session.agent_channel):
+        return session
     if role == "taxpayer":
-        session.taxpayer_connected, session.taxpayer_disconnected_at = False, now
+        session.taxpayer_connected, session.taxpayer_disconnected_at, session.taxpayer_channel = False, now, ""
     else:
-        session.agent_connected, session.agent_disconnected_at = False, now
+        session.agent_connected, session.agent_disconnected_at, session.agent_channel = False, now, ""
     session.save()
     _broadcast(session)
     return session
@@ -107,6 +125,8 @@ def session_admit(*, session_id: int, agent: User, now: datetime | None = None) 
     session = _locked(session_id)
     if session.booking.agent_id != agent.pk:
         raise InterviewError(_("Only the assigned agent can admit the taxpayer."), code="forbidden")
+    if session.booking.status != Booking.Status.ACTIVE:
+        raise InterviewError(_("This interview is no longer booked."), code="ended")
     if session.state == State.INTERRUPTED:
         _move(session, State.LIVE, actor=agent, reason="resumed")
     else:
@@ -129,9 +149,11 @@ def session_end(*, session_id: int, agent: User, now: datetime | None = None) ->
     session.ended_at = now or timezone.now()
     session.save()
     booking = session.booking
-    booking.status = Booking.Status.COMPLETED
-    booking.save(update_fields=["status", "updated_at"])
-    booking.links.all().delete()
+    if booking.status == Booking.Status.ACTIVE:
+        booking.status = Booking.Status.COMPLETED
+        booking.save(update_fields=["status", "updated_at"])
+        booking.links.all().delete()
+        audit_append(actor=agent, action="booking.complete", obj=booking)
     _broadcast(session)
     return session
 
@@ -162,3 +184,70 @@ def sessions_sweep(*, now: datetime | None = None) -> dict[str, int]:
                     _broadcast(session)
                     counts[target] += 1
     return {str(state): count for state, count in counts.items()}
+
+
+GENESIS_HASH = "0" * 64
+
+
+def audit_hash(
+    *,
+    previous_hash: str,
+    at: datetime,
+    actor_id: int | None,
+    action: str,
+    object_type: str,
+    object_id: str,
+    details: dict,
+) -> str:
+    """The SHA-256 of a record's content and the previous record's hash."""
+    content = json.dumps(
+        [previous_hash, at.isoformat(), actor_id, action, object_type, object_id, details],
+        sort_keys=True,
+        separators=(",", ":"),
+        cls=DjangoJSONEncoder,
+    )
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+def audit_append(*, actor: User | None, action: str, obj: models.Model, details: dict | None = None) -> AuditRecord:
+    """Append one record to the audit trail, chained to the one before.
+
+    Appends are serialised (an advisory lock on PostgreSQL, the write lock on SQLite) so
+    the chain never forks. Call it inside the transaction of the change it records.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_LOCK_KEY])
+    last = AuditRecord.objects.order_by("-pk").values_list("hash", flat=True).first()
+    at = timezone.now()
+    fields = {
+        "at": at,
+        "actor_id": actor.pk if actor else None,
+        "action": action,
+        "object_type": obj._meta.label_lower,
+        "object_id": str(obj.pk),
+        "details": json.loads(json.dumps(details or {}, cls=DjangoJSONEncoder)),
+    }
+    previous_hash = last or GENESIS_HASH
+    return AuditRecord.objects.create(
+        previous_hash=previous_hash, hash=audit_hash(previous_hash=previous_hash, **fields), **fields
+    )
+
+
+def audit_chain_verify() -> AuditRecord | None:
+    """The first record whose content or link does not match the chain, or None if all do."""
+    previous_hash = GENESIS_HASH
+    for record in AuditRecord.objects.order_by("pk").iterator():
+        expected = audit_hash(
+            previous_hash=previous_hash,
+            at=record.at,
+            actor_id=record.actor_id,
+            action=record.action,
+            object_type=record.object_type,
+            object_id=record.object_id,
+            details=record.details,
+        )
+        if record.previous_hash != previous_hash or record.hash != expected:
+            return record
+        previous_hash = record.hash
+    return None

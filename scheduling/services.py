@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from interviews.services import audit_append
 from scheduling import selectors
 from scheduling.models import Booking, BookingLink, DateException, InterviewSettings, SentNotification, WeeklyHours
 
@@ -143,6 +144,12 @@ def booking_create(*, taxpayer: User, starts_at: datetime, language: str, now: d
         if existing is not None:
             raise SchedulingError(_("You already have an interview booked."), code="already_booked")
         raise _taken(language=language, now=now, starts_at=starts_at, audio_only=audio_only)
+    audit_append(
+        actor=taxpayer,
+        action="booking.create",
+        obj=booking,
+        details={"starts_at": booking.starts_at, "agent": booking.agent_id, "language": language},
+    )
     transaction.on_commit(
         lambda: send_booking_notification.delay(booking.pk, SentNotification.Kind.CONFIRMATION, booking.sequence)
     )
@@ -150,7 +157,9 @@ def booking_create(*, taxpayer: User, starts_at: datetime, language: str, now: d
 
 
 @transaction.atomic
-def booking_reschedule(*, booking: Booking, starts_at: datetime, now: datetime | None = None) -> Booking:
+def booking_reschedule(
+    *, booking: Booking, starts_at: datetime, now: datetime | None = None, actor: User | None = None
+) -> Booking:
     """Move an active booking to another time, with whichever agent is best then."""
     from scheduling.tasks import send_booking_notification
 
@@ -176,8 +185,15 @@ def booking_reschedule(*, booking: Booking, starts_at: datetime, now: datetime |
     booking.blocked_until = booking.ends_at + timedelta(minutes=rules.buffer_minutes)
     booking.sequence += 1
     booking.confirmed_at = now
+    previous_start = Booking.objects.filter(pk=booking.pk).values_list("starts_at", flat=True).get()
     if not _place(booking=booking, candidates=candidates):
         raise _taken(language=booking.language, now=now, starts_at=starts_at, audio_only=booking.audio_only)
+    audit_append(
+        actor=actor,
+        action="booking.reschedule",
+        obj=booking,
+        details={"from": previous_start, "to": starts_at, "agent": booking.agent_id},
+    )
     transaction.on_commit(
         lambda: send_booking_notification.delay(booking.pk, SentNotification.Kind.RESCHEDULED, booking.sequence)
     )
@@ -185,7 +201,9 @@ def booking_reschedule(*, booking: Booking, starts_at: datetime, now: datetime |
 
 
 @transaction.atomic
-def booking_cancel(*, booking: Booking, reason: str = Booking.CancelReason.TAXPAYER) -> Booking:
+def booking_cancel(
+    *, booking: Booking, reason: str = Booking.CancelReason.TAXPAYER, actor: User | None = None
+) -> Booking:
     """Cancel an active booking and tell the taxpayer."""
     from scheduling.tasks import send_booking_notification
 
@@ -197,6 +215,7 @@ def booking_cancel(*, booking: Booking, reason: str = Booking.CancelReason.TAXPA
     booking.sequence += 1
     booking.save(update_fields=["status", "cancel_reason", "sequence", "updated_at"])
     booking.links.all().delete()
+    audit_append(actor=actor, action="booking.cancel", obj=booking, details={"reason": reason})
     transaction.on_commit(
         lambda: send_booking_notification.delay(booking.pk, SentNotification.Kind.CANCELLED, booking.sequence)
     )
@@ -221,6 +240,7 @@ def interview_settings_update(*, updated_by: User, values: dict) -> InterviewSet
         setattr(rules, name, value)
     rules.full_clean()
     rules.save()
+    audit_append(actor=updated_by, action="settings.update", obj=rules, details=values)
     return rules
 
 
@@ -274,17 +294,28 @@ def date_exception_add(
         off_end = (
             selectors.local_to_utc(day, end, zone) if end else selectors.local_to_utc(day + timedelta(1), time(0), zone)
         )
-        affected = Booking.objects.select_for_update().filter(
-            agent=agent,
-            status=Booking.Status.ACTIVE,
-            starts_at__lt=off_end,
-            ends_at__gt=max(off_start, timezone.now()),
+        affected = (
+            Booking.objects.select_for_update(of=("self",))
+            .filter(
+                agent=agent,
+                status=Booking.Status.ACTIVE,
+                starts_at__lt=off_end,
+                ends_at__gt=max(off_start, timezone.now()),
+            )
+            # An interview already under way stays with its agent.
+            .exclude(session__state__in=["waiting", "live", "interrupted"])
         )
         for booking in affected:
             if _reassign(booking=booking):
+                audit_append(
+                    actor=editor,
+                    action="booking.reassign",
+                    obj=booking,
+                    details={"from": agent.pk, "to": booking.agent_id},
+                )
                 moved.append(booking)
             else:
-                booking_cancel(booking=booking, reason=Booking.CancelReason.AGENT_UNAVAILABLE)
+                booking_cancel(booking=booking, reason=Booking.CancelReason.AGENT_UNAVAILABLE, actor=editor)
                 cancelled.append(booking)
     return exception, moved, cancelled
 
@@ -456,6 +487,7 @@ def no_shows_mark(*, now: datetime | None = None, batch: int = 200) -> int:
             booking.status = Booking.Status.NO_SHOW
             booking.save(update_fields=["status", "updated_at"])
             booking.links.all().delete()
+            audit_append(actor=None, action="booking.no_show", obj=booking)
             notification_send(booking_id=booking.pk, kind=SentNotification.Kind.NO_SHOW, sequence=booking.sequence)
             marked += 1
     return marked

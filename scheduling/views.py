@@ -106,7 +106,8 @@ def _reschedule(request: HttpRequest, *, booking: Booking, template_context: dic
         form = forms.ChooseTimeForm(request.POST)
         if form.is_valid():
             try:
-                services.booking_reschedule(booking=booking, starts_at=form.cleaned_data["starts_at"])
+                actor = request.user if request.user.is_authenticated else None
+                services.booking_reschedule(booking=booking, starts_at=form.cleaned_data["starts_at"], actor=actor)
             except services.SchedulingError as exc:
                 error, status = exc.message, 409 if exc.code == "taken" else 400
                 suggestions = _suggestions_context(exc, ZoneInfo(taxpayer.time_zone))
@@ -140,7 +141,7 @@ def my_reschedule(request: HttpRequest) -> HttpResponse:
 def my_cancel(request: HttpRequest) -> HttpResponse:
     booking = _own_active_booking(request.user)
     if request.method == "POST":
-        services.booking_cancel(booking=booking)
+        services.booking_cancel(booking=booking, actor=request.user)
         messages.success(request, _("Your interview is cancelled. You can book a new one at any time."))
         return redirect("accounts:taxpayer_home")
     return render(request, "scheduling/cancel.html", {"booking": booking})

@@ -39,6 +39,8 @@ class Participant:
 class Room:
     admitted: bool = False
     participants: dict[str, Participant] = field(default_factory=dict)
+    # Offers, leaves and closes of one room run one at a time (two tabs, a quick reload).
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 def _other(role: str) -> str:
@@ -63,42 +65,53 @@ class MediaHost:
     def _peer(self) -> RTCPeerConnection:
         return RTCPeerConnection(RTCConfiguration(iceServers=self.ice_servers))
 
-    async def answer(self, *, session_id: int, role: str, sdp: str) -> str:
-        """Take a participant's offer (first or after a reconnect) and return the answer."""
+    async def answer(self, *, session_id: int, role: str, sdp: str, admitted: bool = False) -> str:
+        """Take a participant's offer (first or after a reconnect) and return the answer.
+
+        `admitted` comes from the session's state: a host that missed the admission (it was
+        away, or replaces one that failed) learns it here.
+        """
         if role not in ROLES:
             raise MediaError(f"unknown role {role!r}")
         room = self.rooms.setdefault(session_id, Room())
-        previous = room.participants.pop(role, None)
-        if previous is not None:
-            await previous.close()
-        pc = self._peer()
-        participant = Participant(pc=pc)
-        room.participants[role] = participant
+        async with room.lock:
+            room.admitted = room.admitted or admitted
+            previous = room.participants.pop(role, None)
+            if previous is not None:
+                await previous.close()
+            pc = self._peer()
+            participant = Participant(pc=pc)
+            room.participants[role] = participant
 
-        @pc.on("track")
-        def on_track(track: MediaStreamTrack) -> None:
-            participant.incoming[track.kind] = track
+            @pc.on("track")
+            def on_track(track: MediaStreamTrack) -> None:
+                participant.incoming[track.kind] = track
+                self._wire(room)
+
+            @pc.on("connectionstatechange")
+            async def on_state_change() -> None:
+                if room.participants.get(role) is not participant:
+                    return
+                if self.on_state is not None:
+                    await self.on_state(session_id, role, pc.connectionState)
+                if pc.connectionState in ("failed", "closed"):
+                    await self.leave(session_id=session_id, role=role, participant=participant)
+
+            try:
+                await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+                for transceiver in pc.getTransceivers():
+                    if transceiver.kind in KINDS and transceiver.kind not in participant.outgoing:
+                        track = SwitchableTrack(transceiver.kind)
+                        participant.outgoing[transceiver.kind] = track
+                        pc.addTrack(track)
+                await pc.setLocalDescription(await pc.createAnswer())
+            except Exception as error:
+                if room.participants.get(role) is participant:
+                    room.participants.pop(role)
+                await participant.close()
+                raise MediaError(type(error).__name__) from error
             self._wire(room)
-
-        @pc.on("connectionstatechange")
-        async def on_state_change() -> None:
-            if room.participants.get(role) is participant and self.on_state is not None:
-                await self.on_state(session_id, role, pc.connectionState)
-
-        try:
-            await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
-            for transceiver in pc.getTransceivers():
-                if transceiver.kind in KINDS and transceiver.kind not in participant.outgoing:
-                    track = SwitchableTrack(transceiver.kind)
-                    participant.outgoing[transceiver.kind] = track
-                    pc.addTrack(track)
-            await pc.setLocalDescription(await pc.createAnswer())
-        except Exception as error:
-            room.participants.pop(role, None)
-            await participant.close()
-            raise MediaError(str(error)) from error
-        self._wire(room)
-        return pc.localDescription.sdp
+            return pc.localDescription.sdp
 
     def _wire(self, room: Room) -> None:
         """Point every participant's outgoing tracks at the other's incoming ones (once admitted)."""
@@ -120,14 +133,19 @@ class MediaHost:
         room.admitted = True
         self._wire(room)
 
-    async def leave(self, *, session_id: int, role: str) -> None:
+    async def leave(self, *, session_id: int, role: str, participant: Participant | None = None) -> None:
+        """Close a participant's peer (only that one, if given) and forget an emptied room."""
         room = self.rooms.get(session_id)
         if room is None:
             return
-        participant = room.participants.pop(role, None)
-        if participant is not None:
-            await participant.close()
+        current = room.participants.get(role)
+        if current is None or (participant is not None and current is not participant):
+            return
+        room.participants.pop(role)
+        await current.close()
         self._wire(room)
+        if not room.participants:  # offers say again whether the call is admitted
+            self.rooms.pop(session_id, None)
 
     async def close(self, *, session_id: int) -> None:
         room = self.rooms.pop(session_id, None)
@@ -154,7 +172,7 @@ class MediaHost:
             await pc.setLocalDescription(await pc.createAnswer())
         except Exception as error:
             await self.echo_close(echo_id=echo_id)
-            raise MediaError(str(error)) from error
+            raise MediaError(type(error).__name__) from error
         return pc.localDescription.sdp
 
     async def echo_close(self, *, echo_id: str) -> None:

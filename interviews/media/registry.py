@@ -3,8 +3,10 @@
 One process (embedded default): a dictionary. Several processes: a Redis hash shared by all.
 """
 
+import asyncio
 import json
 import time
+import weakref
 
 HOST_TTL_SECONDS = 15.0
 HOSTS_KEY = "liveverify:media-hosts"
@@ -81,13 +83,33 @@ class RedisRegistry(LocalRegistry):
     async def _set_pin(self, key: str, channel: str) -> None:
         await self.redis.hset(PINS_KEY, key, channel)
 
+    async def pin(self, key: str) -> str | None:
+        """As for one process, but two web processes pinning a session at once agree (HSETNX)."""
+        alive = await self._alive()
+        pinned = await self._get_pin(key)
+        if pinned in alive:
+            return pinned
+        channel = await self.pick()
+        if channel is None:
+            return None
+        if pinned is not None:
+            await self.redis.hdel(PINS_KEY, key)
+        await self.redis.hsetnx(PINS_KEY, key, channel)
+        return await self._get_pin(key)
+
     async def unpin(self, key: str) -> None:
         await self.redis.hdel(PINS_KEY, key)
 
 
 _local = LocalRegistry()
+_redis: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, RedisRegistry]]" = weakref.WeakKeyDictionary()
 
 
 def registry_for(redis_url: str) -> LocalRegistry:
-    """The shared registry: Redis when configured, else this process's own."""
-    return RedisRegistry(redis_url) if redis_url else _local
+    """The shared registry: Redis when configured (one client per event loop), else this process's own."""
+    if not redis_url:
+        return _local
+    per_loop = _redis.setdefault(asyncio.get_running_loop(), {})
+    if redis_url not in per_loop:
+        per_loop[redis_url] = RedisRegistry(redis_url)
+    return per_loop[redis_url]

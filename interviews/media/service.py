@@ -19,7 +19,12 @@ async def _handle(host: MediaHost, layer, message: dict) -> None:
     kind = message.get("type")
     try:
         if kind == "media.offer":
-            sdp = await host.answer(session_id=message["session"], role=message["role"], sdp=message["sdp"])
+            sdp = await host.answer(
+                session_id=message["session"],
+                role=message["role"],
+                sdp=message["sdp"],
+                admitted=bool(message.get("admitted")),
+            )
             await layer.send(message["reply_to"], {"type": "media.answer", "sdp": sdp})
         elif kind == "media.echo":
             sdp = await host.echo(echo_id=message["echo"], sdp=message["sdp"])
@@ -35,7 +40,8 @@ async def _handle(host: MediaHost, layer, message: dict) -> None:
         else:
             logger.warning("Media host ignored a message of type %r", kind)
     except (MediaError, KeyError, ValueError) as error:
-        logger.warning("Media host could not handle %s: %s", kind, error)
+        # The class only: an offer's text (addresses, keys) never goes to the log.
+        logger.warning("Media host could not handle %s: %s", kind, type(error).__name__)
         if "reply_to" in message:
             await layer.send(message["reply_to"], {"type": "media.error", "message": "negotiation failed"})
 

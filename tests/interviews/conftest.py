@@ -1,13 +1,13 @@
-import sys
-import types
+import pytest
+from channels import DEFAULT_CHANNEL_LAYER
+from channels.layers import channel_layers
 
-try:
-    import daphne.testing  # noqa: F401
-except ImportError:
-    # channels.testing imports daphne for ChannelsLiveServerTestCase alone, and LiveVerify does not
-    # install daphne (uvicorn serves it). WebsocketCommunicator needs only asgiref, so stand in an
-    # empty daphne.testing until daphne (channels[daphne]) is a dev requirement.
-    daphne_testing = types.ModuleType("daphne.testing")
-    daphne_testing.DaphneProcess = None
-    sys.modules.setdefault("daphne", types.ModuleType("daphne"))
-    sys.modules["daphne.testing"] = daphne_testing
+
+@pytest.fixture(autouse=True)
+def _channel_layer_per_test():
+    """A channel layer instance of its own for each test, as each test runs in an event loop of its own:
+    channels-redis keeps asyncio locks per instance (bound to the loop that first waits on them), and one
+    left behind by an earlier test's loop fails the next test with "bound to a different event loop"."""
+    channel_layers.backends.pop(DEFAULT_CHANNEL_LAYER, None)
+    yield
+    channel_layers.backends.pop(DEFAULT_CHANNEL_LAYER, None)

@@ -36,6 +36,7 @@
   function newPeer(iceServers, stream, wantVideo) {
     var pc = new RTCPeerConnection({ iceServers: iceServers || [] });
     stream.getTracks().forEach(function (track) { pc.addTrack(track, stream); });
+    if (!stream.getAudioTracks().length) pc.addTransceiver("audio", { direction: "recvonly" });
     if (!stream.getVideoTracks().length && wantVideo) pc.addTransceiver("video", { direction: "recvonly" });
     return pc;
   }
@@ -67,11 +68,15 @@
 
   DeviceCheck.prototype.start = async function () {
     var self = this;
+    var button = this.root.querySelector("[data-start-check]");
+    if (button.disabled) return;
+    button.disabled = true;
     this.say("starting");
     try {
       this.stream = this.stream || await navigator.mediaDevices.getUserMedia(mediaConstraints(this.audioOnly));
     } catch (error) {
       this.say("denied", "error");
+      button.disabled = false;
       return;
     }
     this.root.querySelector("[data-self-preview]").srcObject = this.stream;
@@ -79,7 +84,7 @@
     if (this.onStream) this.onStream(this.stream);
     var ws = new WebSocket(wsBase + "/ws/device-check/");
     var pc = null;
-    var failTimer = setTimeout(function () { self.say("fail", "error"); ws.close(); }, 15000);
+    var failTimer = setTimeout(function () { self.say("fail", "error"); ws.close(); button.disabled = false; }, 15000);
     ws.onmessage = async function (event) {
       var message = JSON.parse(event.data);
       if (message.type === "hello") {
@@ -95,9 +100,10 @@
       } else if (message.type === "error") {
         clearTimeout(failTimer);
         self.say("fail", "error");
+        button.disabled = false;
       }
     };
-    ws.onerror = function () { clearTimeout(failTimer); self.say("fail", "error"); };
+    ws.onerror = function () { clearTimeout(failTimer); self.say("fail", "error"); button.disabled = false; };
   };
 
   DeviceCheck.prototype.meter = function () {
@@ -152,6 +158,7 @@
         pc.close();
         ws.close();
         self.verdict(readings, lossShare, received);
+        self.root.querySelector("[data-start-check]").disabled = false;
       }
     }, 1000);
   };
@@ -226,7 +233,7 @@
     this.ws.onopen = function () { self.retry = 0; };
     this.ws.onmessage = function (event) { self.onMessage(JSON.parse(event.data)); };
     this.ws.onclose = function (event) {
-      if (self.finished || event.code === 4403 || event.code === 4401) return;
+      if (self.finished || event.code === 4403 || event.code === 4401 || event.code === 4409) return;
       self.status(self.labels.reconnecting);
       self.retry = Math.min(self.retry + 1, 5);
       setTimeout(function () { self.connect(); }, 500 * Math.pow(2, self.retry - 1));
@@ -243,19 +250,24 @@
       this.onState(message);
       await this.negotiate();
     } else if (message.type === "answer") {
-      await this.pc.setRemoteDescription({ type: "answer", sdp: message.sdp });
+      // Only the offer still waiting gets an answer; one for a replaced peer is dropped.
+      if (this.pc && this.pc.signalingState === "have-local-offer") {
+        await this.pc.setRemoteDescription({ type: "answer", sdp: message.sdp });
+      }
     } else if (message.type === "state") {
       this.onState(message);
     } else if (message.type === "chat") {
       this.appendChat(this.labels[message.sender] || message.sender, message.text);
     } else if (message.type === "error") {
-      this.status(message.message);
+      if (message.code === "ended" || message.code === "replaced") this.end(message.message);
+      else this.status(message.message);
     }
   };
 
   /* A fresh peer connection each time (aiortc has no ICE restart): first join, reload or drop. */
   Interview.prototype.negotiate = async function () {
     var self = this;
+    clearTimeout(this.renegotiateTimer);
     if (this.pc) this.pc.close();
     var pc = newPeer(this.iceServers, this.stream, true);
     this.pc = pc;
@@ -336,18 +348,21 @@
 
   Interview.prototype.switchCamera = async function () {
     var next = this.facing === "user" ? "environment" : "user";
-    var fresh;
+    var old = this.stream.getVideoTracks()[0];
+    var enabled = old ? old.enabled : true;
+    // Many phones open only one camera at a time: release the current one first.
+    if (old) { old.stop(); this.stream.removeTrack(old); }
+    var track;
     try {
-      fresh = await navigator.mediaDevices.getUserMedia({ video: { facingMode: next } });
+      track = (await navigator.mediaDevices.getUserMedia({ video: { facingMode: next } })).getVideoTracks()[0];
+      this.facing = next;
     } catch (error) {
-      return;
+      track = (await navigator.mediaDevices.getUserMedia({ video: { facingMode: this.facing } })).getVideoTracks()[0];
     }
-    var track = fresh.getVideoTracks()[0];
-    var sender = this.pc && this.pc.getSenders().find(function (s) { return s.track && s.track.kind === "video"; });
-    if (sender) await sender.replaceTrack(track);
-    this.stream.getVideoTracks().forEach(function (old) { old.stop(); this.stream.removeTrack(old); }, this);
+    track.enabled = enabled;
     this.stream.addTrack(track);
-    this.facing = next;
+    var video = this.pc && this.pc.getTransceivers().find(function (t) { return t.receiver.track.kind === "video"; });
+    if (video) await video.sender.replaceTrack(track);
   };
 
   Interview.prototype.appendChat = function (who, text) {
