@@ -56,6 +56,7 @@ def test_public_pages_have_no_accessibility_violations(page, language):
 
     page.goto("/accounts/signup/")
     page.locator("form.usa-form button[type=submit]").click()
+    page.locator(".usa-error-message").first.wait_for()
     assert page.locator(".usa-error-message").count() >= 4
     assert axe_violations(page) == []
 
@@ -73,6 +74,7 @@ def test_staff_login_steps_have_no_accessibility_violations(page, language):
     factories.TOTPDeviceFactory(user=agent)
     _check(page, "/accounts/login/code/")
     page.locator("form.usa-form button[type=submit]").click()
+    page.locator(".usa-error-message").first.wait_for()
     assert axe_violations(page) == []
 
 
@@ -86,6 +88,7 @@ def test_taxpayer_pages_have_no_accessibility_violations(page, language):
     page.goto("/accounts/profile/")
     page.fill("#id_phone", "not a phone")
     page.locator("form.usa-form button[type=submit]").click()
+    page.locator(".usa-error-message").first.wait_for()
     assert page.locator(".usa-error-message").count() == 1
     assert axe_violations(page) == []
 
@@ -104,6 +107,7 @@ def test_staff_pages_have_no_accessibility_violations(page, language):
         _check(page, path)
     page.goto("/supervisor/staff/new/")
     page.locator("form.usa-form button[type=submit]").click()
+    page.locator(".usa-error-message").first.wait_for()
     assert page.locator(".usa-error-message").count() >= 3
     assert axe_violations(page) == []
 
@@ -114,7 +118,8 @@ def test_locked_out_page_has_no_accessibility_violations(page, settings):
         page.goto("/accounts/login/")
         page.fill("#id_email", member.email)
         page.fill("#id_password", "wrong password")
-        page.locator("form.usa-form button[type=submit]").click()
+        with page.expect_navigation():
+            page.locator("form.usa-form button[type=submit]").click()
     page.get_by_role("heading", name="Too many attempts").wait_for()
     assert axe_violations(page) == []
 
@@ -165,6 +170,7 @@ def test_scheduling_pages_have_no_accessibility_violations(page, language):
     page.fill("#id_d0_0_start", "10:00")
     page.fill("#id_d0_0_end", "09:00")
     page.get_by_role("button", name=re.compile("weekly|semanal", re.IGNORECASE)).click()
+    page.locator(".usa-error-message").first.wait_for()
     assert page.locator(".usa-error-message").count() == 1
     assert axe_violations(page) == []
 

@@ -190,6 +190,11 @@
     root.querySelectorAll("[data-toggle]").forEach(function (button) {
       button.addEventListener("click", function () { self.toggle(button); });
     });
+    var leave = root.querySelector("[data-leave]");
+    leave.addEventListener("click", function () {
+      self.send({ type: "leave" });
+      self.end(self.labels.left);
+    });
     var switcher = root.querySelector("[data-switch-camera]");
     if (switcher) switcher.addEventListener("click", function () { self.switchCamera(); });
     var chat = root.querySelector("[data-chat-form]");
