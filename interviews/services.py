@@ -22,7 +22,7 @@ AUDIT_LOCK_KEY = 7_202_611  # any constant: the advisory lock that serialises au
 TRANSITIONS = {
     State.SCHEDULED: {State.WAITING, State.NO_SHOW},
     State.WAITING: {State.LIVE, State.ABANDONED, State.NO_SHOW},
-    State.ABANDONED: {State.WAITING},
+    State.ABANDONED: {State.WAITING, State.NO_SHOW},
     State.LIVE: {State.COMPLETED, State.INTERRUPTED},
     State.INTERRUPTED: {State.LIVE, State.COMPLETED},
 }
@@ -169,7 +169,7 @@ def sessions_sweep(*, now: datetime | None = None) -> dict[str, int]:
         (State.LIVE, State.INTERRUPTED, taxpayer_gone | agent_gone),
         (State.WAITING, State.ABANDONED, taxpayer_gone),
     ]
-    counts = {State.INTERRUPTED: 0, State.ABANDONED: 0}
+    counts = {State.INTERRUPTED: 0, State.ABANDONED: 0, State.NO_SHOW: 0}
     for state, target, condition in rules:
         for session_id in InterviewSession.objects.filter(condition, state=state).values_list("pk", flat=True):
             with transaction.atomic():
@@ -183,7 +183,43 @@ def sessions_sweep(*, now: datetime | None = None) -> dict[str, int]:
                     session.save()
                     _broadcast(session)
                     counts[target] += 1
+    counts[State.NO_SHOW] = _abandoned_past_end(now=now)
     return {str(state): count for state, count in counts.items()}
+
+
+def _abandoned_past_end(*, now: datetime) -> int:
+    """A taxpayer who left the waiting room and did not come back before the interview's end
+    (plus grace) missed it: the session and the booking become no-shows and they are told."""
+    from scheduling.models import SentNotification
+    from scheduling.selectors import interview_settings_get
+    from scheduling.services import notification_send
+
+    cutoff = now - timedelta(minutes=interview_settings_get().no_show_grace_minutes)
+    marked = 0
+    ids = InterviewSession.objects.filter(state=State.ABANDONED, booking__ends_at__lt=cutoff).values_list(
+        "pk", flat=True
+    )
+    for session_id in ids:
+        with transaction.atomic():
+            session = (
+                InterviewSession.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("booking")
+                .filter(pk=session_id, state=State.ABANDONED)
+                .first()
+            )
+            if session is None:
+                continue
+            _move(session, State.NO_SHOW, actor=None, reason="left before the end")
+            session.save()
+            booking = session.booking
+            if booking.status == Booking.Status.ACTIVE:
+                booking.status = Booking.Status.NO_SHOW
+                booking.save(update_fields=["status", "updated_at"])
+                booking.links.all().delete()
+                audit_append(actor=None, action="booking.no_show", obj=booking)
+                notification_send(booking_id=booking.pk, kind=SentNotification.Kind.NO_SHOW, sequence=booking.sequence)
+            marked += 1
+    return marked
 
 
 GENESIS_HASH = "0" * 64

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core import mail
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from interviews import selectors, services
@@ -315,11 +316,15 @@ def test_live_call_is_interrupted_once_the_taxpayer_is_gone_longer_than_the_reco
     services.session_disconnect(session_id=session.pk, role="taxpayer", now=gone)
     limit = timedelta(seconds=settings.INTERVIEW_RECONNECT_SECONDS)
 
-    assert services.sessions_sweep(now=gone + limit) == {"interrupted": 0, "abandoned": 0}
+    assert services.sessions_sweep(now=gone + limit) == {"interrupted": 0, "abandoned": 0, "no_show": 0}
     session.refresh_from_db()
     assert session.state == State.LIVE
 
-    assert services.sessions_sweep(now=gone + limit + timedelta(seconds=1)) == {"interrupted": 1, "abandoned": 0}
+    assert services.sessions_sweep(now=gone + limit + timedelta(seconds=1)) == {
+        "interrupted": 1,
+        "abandoned": 0,
+        "no_show": 0,
+    }
     session.refresh_from_db()
     assert session.state == State.INTERRUPTED
     assert events_of(session)[-1] == (State.LIVE, State.INTERRUPTED, None, "disconnected")
@@ -335,7 +340,7 @@ def test_live_call_is_interrupted_once_the_agent_is_gone_longer_than_the_reconne
 
     counts = services.sessions_sweep(now=gone + timedelta(seconds=settings.INTERVIEW_RECONNECT_SECONDS + 1))
 
-    assert counts == {"interrupted": 1, "abandoned": 0}
+    assert counts == {"interrupted": 1, "abandoned": 0, "no_show": 0}
     session.refresh_from_db()
     assert session.state == State.INTERRUPTED
 
@@ -346,8 +351,16 @@ def test_reconnect_time_comes_from_the_settings(session, taxpayer, agent, settin
     gone = STARTS + timedelta(minutes=3)
     services.session_disconnect(session_id=session.pk, role="taxpayer", now=gone)
 
-    assert services.sessions_sweep(now=gone + timedelta(seconds=200)) == {"interrupted": 0, "abandoned": 0}
-    assert services.sessions_sweep(now=gone + timedelta(seconds=301)) == {"interrupted": 1, "abandoned": 0}
+    assert services.sessions_sweep(now=gone + timedelta(seconds=200)) == {
+        "interrupted": 0,
+        "abandoned": 0,
+        "no_show": 0,
+    }
+    assert services.sessions_sweep(now=gone + timedelta(seconds=301)) == {
+        "interrupted": 1,
+        "abandoned": 0,
+        "no_show": 0,
+    }
 
 
 def test_waiting_room_left_longer_than_the_reconnect_time_is_abandoned(session, taxpayer, settings):
@@ -356,8 +369,12 @@ def test_waiting_room_left_longer_than_the_reconnect_time_is_abandoned(session, 
     services.session_disconnect(session_id=session.pk, role="taxpayer", now=gone)
     limit = timedelta(seconds=settings.INTERVIEW_RECONNECT_SECONDS)
 
-    assert services.sessions_sweep(now=gone + limit) == {"interrupted": 0, "abandoned": 0}
-    assert services.sessions_sweep(now=gone + limit + timedelta(seconds=1)) == {"interrupted": 0, "abandoned": 1}
+    assert services.sessions_sweep(now=gone + limit) == {"interrupted": 0, "abandoned": 0, "no_show": 0}
+    assert services.sessions_sweep(now=gone + limit + timedelta(seconds=1)) == {
+        "interrupted": 0,
+        "abandoned": 1,
+        "no_show": 0,
+    }
 
     session.refresh_from_db()
     assert session.state == State.ABANDONED
@@ -371,7 +388,7 @@ def test_waiting_room_stays_open_when_only_the_agent_is_gone(session, taxpayer, 
 
     counts = services.sessions_sweep(now=OPENS + timedelta(seconds=settings.INTERVIEW_RECONNECT_SECONDS + 60))
 
-    assert counts == {"interrupted": 0, "abandoned": 0}
+    assert counts == {"interrupted": 0, "abandoned": 0, "no_show": 0}
     session.refresh_from_db()
     assert session.state == State.WAITING
 
@@ -382,7 +399,7 @@ def test_sweep_leaves_sessions_whose_participants_are_connected(session, taxpaye
 
     counts = services.sessions_sweep(now=STARTS + timedelta(hours=1))
 
-    assert counts == {"interrupted": 0, "abandoned": 0}
+    assert counts == {"interrupted": 0, "abandoned": 0, "no_show": 0}
     session.refresh_from_db()
     assert session.state == State.LIVE
 
@@ -395,7 +412,7 @@ def test_the_sweep_task_uses_the_current_time(session, taxpayer, agent, settings
     services.session_disconnect(session_id=session.pk, role="taxpayer", now=gone)
 
     with time_machine.travel(gone + timedelta(seconds=settings.INTERVIEW_RECONNECT_SECONDS + 1), tick=False):
-        assert sweep_sessions.delay().get() == {"interrupted": 1, "abandoned": 0}
+        assert sweep_sessions.delay().get() == {"interrupted": 1, "abandoned": 0, "no_show": 0}
 
     session.refresh_from_db()
     assert session.state == State.INTERRUPTED
@@ -605,3 +622,20 @@ def test_deactivated_taxpayer_has_no_part_in_their_session(session, taxpayer):
 
 def test_unknown_session_has_no_participants(session, taxpayer):
     assert selectors.session_role_for(user=taxpayer, session_id=session.pk + 1000) == (None, None)
+
+
+def test_a_taxpayer_who_left_the_waiting_room_and_never_came_back_missed_the_interview(session, taxpayer, settings):
+    waiting(session, taxpayer, at=OPENS)
+    services.session_disconnect(session_id=session.pk, role="taxpayer", now=OPENS + timedelta(minutes=1))
+    gone = OPENS + timedelta(minutes=1, seconds=settings.INTERVIEW_RECONNECT_SECONDS + 1)
+    assert services.sessions_sweep(now=gone)["abandoned"] == 1
+    after_end = session.booking.ends_at + timedelta(minutes=11)
+
+    counts = services.sessions_sweep(now=after_end)
+
+    session.refresh_from_db()
+    session.booking.refresh_from_db()
+    assert counts["no_show"] == 1
+    assert (session.state, session.booking.status) == (State.NO_SHOW, Booking.Status.NO_SHOW)
+    assert [message.subject for message in mail.outbox] == ["We missed you at your identity interview"]
+    assert services.sessions_sweep(now=after_end)["no_show"] == 0
