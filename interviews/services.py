@@ -190,9 +190,8 @@ def sessions_sweep(*, now: datetime | None = None) -> dict[str, int]:
 def _abandoned_past_end(*, now: datetime) -> int:
     """A taxpayer who left the waiting room and did not come back before the interview's end
     (plus grace) missed it: the session and the booking become no-shows and they are told."""
-    from scheduling.models import SentNotification
     from scheduling.selectors import interview_settings_get
-    from scheduling.services import notification_send
+    from scheduling.services import booking_mark_no_show
 
     cutoff = now - timedelta(minutes=interview_settings_get().no_show_grace_minutes)
     marked = 0
@@ -211,13 +210,8 @@ def _abandoned_past_end(*, now: datetime) -> int:
                 continue
             _move(session, State.NO_SHOW, actor=None, reason="left before the end")
             session.save()
-            booking = session.booking
-            if booking.status == Booking.Status.ACTIVE:
-                booking.status = Booking.Status.NO_SHOW
-                booking.save(update_fields=["status", "updated_at"])
-                booking.links.all().delete()
-                audit_append(actor=None, action="booking.no_show", obj=booking)
-                notification_send(booking_id=booking.pk, kind=SentNotification.Kind.NO_SHOW, sequence=booking.sequence)
+            if session.booking.status == Booking.Status.ACTIVE:
+                booking_mark_no_show(booking=session.booking)
             marked += 1
     return marked
 

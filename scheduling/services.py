@@ -484,10 +484,15 @@ def no_shows_mark(*, now: datetime | None = None, batch: int = 200) -> int:
             )
             if booking is None:
                 break
-            booking.status = Booking.Status.NO_SHOW
-            booking.save(update_fields=["status", "updated_at"])
-            booking.links.all().delete()
-            audit_append(actor=None, action="booking.no_show", obj=booking)
-            notification_send(booking_id=booking.pk, kind=SentNotification.Kind.NO_SHOW, sequence=booking.sequence)
+            booking_mark_no_show(booking=booking)
             marked += 1
     return marked
+
+
+def booking_mark_no_show(*, booking: Booking) -> None:
+    """Record a missed interview and invite the taxpayer to book again (call it inside a transaction)."""
+    booking.status = Booking.Status.NO_SHOW
+    booking.save(update_fields=["status", "updated_at"])
+    booking.links.all().delete()
+    audit_append(actor=None, action="booking.no_show", obj=booking)
+    notification_send(booking_id=booking.pk, kind=SentNotification.Kind.NO_SHOW, sequence=booking.sequence)

@@ -29,16 +29,8 @@ FRAMES_DECODED = """async () => {
 
 
 def _booking_starting_soon(taxpayer, agent) -> Booking:
-    starts_at = timezone.now() + timedelta(minutes=5)
-    return Booking.objects.create(
-        reference="K7Q-4MZ",
-        taxpayer=taxpayer,
-        agent=agent,
-        language="en",
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=20),
-        blocked_until=starts_at + timedelta(minutes=30),
-        confirmed_at=timezone.now(),
+    return factories.BookingFactory(
+        reference="K7Q-4MZ", taxpayer=taxpayer, agent=agent, starts_at=timezone.now() + timedelta(minutes=5)
     )
 
 

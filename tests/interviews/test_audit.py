@@ -8,7 +8,6 @@ from django.db import DatabaseError, connection, transaction
 
 from interviews.models import AuditRecord
 from interviews.services import audit_append, audit_chain_verify
-from scheduling.models import Booking
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -100,17 +99,7 @@ def test_booking_changes_and_session_moves_are_audited(taxpayer):
     from scheduling import services as scheduling_services
 
     agent = factories.AgentFactory()
-    starts_at = timezone.now() + timedelta(minutes=5)
-    booking = Booking.objects.create(
-        reference="AUD-001",
-        taxpayer=taxpayer,
-        agent=agent,
-        language="en",
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=20),
-        blocked_until=starts_at + timedelta(minutes=30),
-        confirmed_at=timezone.now(),
-    )
+    booking = factories.BookingFactory(taxpayer=taxpayer, agent=agent, starts_at=timezone.now() + timedelta(minutes=5))
     session = interview_services.session_for_booking(booking=booking)
     interview_services.session_connect(session_id=session.pk, role="taxpayer", user=taxpayer)
     interview_services.session_admit(session_id=session.pk, agent=agent)
