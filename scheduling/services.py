@@ -83,6 +83,29 @@ def _taken(*, language: str, now: datetime, starts_at: datetime, audio_only: boo
     )
 
 
+def _free_agents(
+    *,
+    language: str,
+    audio_only: bool,
+    starts_at: datetime,
+    now: datetime,
+    exclude_booking: Booking | None = None,
+    within_booking_window: bool = True,
+) -> list[User]:
+    """The agents free at one start time, in the order a booking should try them."""
+    open_times = selectors.open_times_list(
+        language=language,
+        now=now,
+        audio_only=audio_only,
+        exclude_booking=exclude_booking,
+        only_at=starts_at,
+        within_booking_window=within_booking_window,
+    )
+    if not open_times:
+        return []
+    return selectors.agents_ranked_for(agent_ids=open_times[0].agent_ids, starts_at=starts_at)
+
+
 def _place(*, booking: Booking, candidates: list[User]) -> bool:
     """Save the booking with the first candidate agent the database accepts."""
     for agent in candidates:
@@ -121,10 +144,7 @@ def booking_create(*, taxpayer: User, starts_at: datetime, language: str, now: d
     _check_time(rules=rules, starts_at=starts_at, now=now, language=language)
     profile = getattr(taxpayer, "taxpayer_profile", None)
     audio_only = bool(profile and profile.audio_only)
-    open_times = selectors.open_times_list(language=language, now=now, audio_only=audio_only, only_at=starts_at)
-    candidates = (
-        selectors.agents_ranked_for(agent_ids=open_times[0].agent_ids, starts_at=starts_at) if open_times else []
-    )
+    candidates = _free_agents(language=language, audio_only=audio_only, starts_at=starts_at, now=now)
     ends_at = starts_at + timedelta(minutes=rules.interview_minutes)
     booking = Booking(
         reference=_new_reference(),
@@ -171,11 +191,8 @@ def booking_reschedule(
         return booking
     rules = selectors.interview_settings_get()
     _check_time(rules=rules, starts_at=starts_at, now=now, language=booking.language)
-    open_times = selectors.open_times_list(
-        language=booking.language, now=now, audio_only=booking.audio_only, exclude_booking=booking, only_at=starts_at
-    )
-    candidates = (
-        selectors.agents_ranked_for(agent_ids=open_times[0].agent_ids, starts_at=starts_at) if open_times else []
+    candidates = _free_agents(
+        language=booking.language, audio_only=booking.audio_only, starts_at=starts_at, now=now, exclude_booking=booking
     )
     if booking.agent in candidates:  # keep the same agent when they are free
         candidates.remove(booking.agent)
@@ -322,22 +339,15 @@ def date_exception_add(
 
 def _reassign(*, booking: Booking) -> bool:
     """Give a booking to another agent free at the same time with the same language."""
-    open_times = selectors.open_times_list(
+    candidates = _free_agents(
         language=booking.language,
-        now=timezone.now(),
         audio_only=booking.audio_only,
+        starts_at=booking.starts_at,
+        now=timezone.now(),
         exclude_booking=booking,
-        only_at=booking.starts_at,
         within_booking_window=False,
     )
-    if not open_times:
-        return False
-    candidates = [
-        agent
-        for agent in selectors.agents_ranked_for(agent_ids=open_times[0].agent_ids, starts_at=booking.starts_at)
-        if agent.pk != booking.agent_id
-    ]
-    return _place(booking=booking, candidates=candidates)
+    return _place(booking=booking, candidates=[agent for agent in candidates if agent.pk != booking.agent_id])
 
 
 @transaction.atomic

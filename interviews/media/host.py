@@ -119,14 +119,11 @@ class MediaHost:
             source = room.participants.get(_other(role))
             for kind, outgoing in participant.outgoing.items():
                 incoming = source.incoming.get(kind) if (room.admitted and source) else None
-                current = outgoing.source
                 if incoming is None:
-                    if current is not None:
+                    if outgoing.source is not None:
                         outgoing.switch(None)
-                elif getattr(current, "_lv_origin", None) is not incoming:
-                    proxy = self.relay.subscribe(incoming, buffered=False)
-                    proxy._lv_origin = incoming
-                    outgoing.switch(proxy)
+                elif outgoing.origin is not incoming:
+                    outgoing.switch(self.relay.subscribe(incoming, buffered=False), origin=incoming)
 
     def admit(self, *, session_id: int) -> None:
         room = self.rooms.setdefault(session_id, Room())

@@ -18,6 +18,8 @@ class SwitchableTrack(MediaStreamTrack):
         super().__init__()
         self.kind = kind
         self._source: MediaStreamTrack | None = None
+        # The other participant's incoming track the current source relays (None when idle).
+        self.origin: MediaStreamTrack | None = None
         self._changed = asyncio.Event()
         self._started = time.monotonic()
         self._audio_pts = 0
@@ -26,8 +28,8 @@ class SwitchableTrack(MediaStreamTrack):
     def source(self) -> MediaStreamTrack | None:
         return self._source
 
-    def switch(self, source: MediaStreamTrack | None) -> None:
-        previous, self._source = self._source, source
+    def switch(self, source: MediaStreamTrack | None, *, origin: MediaStreamTrack | None = None) -> None:
+        previous, self._source, self.origin = self._source, source, origin
         if previous is not None and previous is not source:
             previous.stop()
         self._changed.set()
@@ -52,7 +54,7 @@ class SwitchableTrack(MediaStreamTrack):
                 frame = frame_task.result()
             except MediaStreamError:
                 if self._source is source:
-                    self._source = None
+                    self._source, self.origin = None, None
                 continue
             return self._restamp(frame)
 
