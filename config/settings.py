@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "accounts",
     "scheduling",
     "interviews",
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -247,3 +248,5 @@ if TURN_URLS and not TURN_SECRET:
 # A participant gone longer than this turns a live call into an interrupted one.
 INTERVIEW_RECONNECT_SECONDS = env_int("INTERVIEW_RECONNECT_SECONDS", 90, minimum=10)
 CELERY_BEAT_SCHEDULE["interviews-sweep"] = {"task": "interviews.tasks.sweep_sessions", "schedule": 30.0}
+# The talk-now queue: places kept for the grace period, wrap-ups ending, readiness asked (queue rules are in the app).
+CELERY_BEAT_SCHEDULE["operations-sweep"] = {"task": "operations.tasks.sweep_queue", "schedule": 15.0}

@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("scheduling.urls")),
     path("", include("interviews.urls")),
+    path("", include("operations.urls")),
     path("admin/", admin.site.urls),
 ]

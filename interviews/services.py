@@ -47,6 +47,9 @@ def _broadcast(session: InterviewSession) -> None:
         "agent_connected": session.agent_connected,
     }
     transaction.on_commit(lambda: async_to_sync(get_channel_layer().group_send)(session_group(session.pk), payload))
+    from operations.services import session_changed  # the agent's state follows the call; dashboards hear
+
+    session_changed(session=session)
 
 
 def _move(session: InterviewSession, to: str, *, actor: User | None, reason: str = "") -> None:

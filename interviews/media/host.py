@@ -39,6 +39,8 @@ class Participant:
 class Room:
     admitted: bool = False
     participants: dict[str, Participant] = field(default_factory=dict)
+    # Supervisors watching silently: receive-only peers, keyed by their signaling channel.
+    monitors: dict[str, Participant] = field(default_factory=dict)
     # Offers, leaves and closes of one room run one at a time (two tabs, a quick reload).
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -60,7 +62,7 @@ class MediaHost:
     @property
     def load(self) -> int:
         """Peer connections open now: what least-loaded placement compares."""
-        return sum(len(room.participants) for room in self.rooms.values()) + len(self.echoes)
+        return sum(len(room.participants) + len(room.monitors) for room in self.rooms.values()) + len(self.echoes)
 
     def _peer(self) -> RTCPeerConnection:
         return RTCPeerConnection(RTCConfiguration(iceServers=self.ice_servers))
@@ -118,12 +120,16 @@ class MediaHost:
         for role, participant in room.participants.items():
             source = room.participants.get(_other(role))
             for kind, outgoing in participant.outgoing.items():
-                incoming = source.incoming.get(kind) if (room.admitted and source) else None
-                if incoming is None:
-                    if outgoing.source is not None:
-                        outgoing.switch(None)
-                elif outgoing.origin is not incoming:
-                    outgoing.switch(self.relay.subscribe(incoming, buffered=False), origin=incoming)
+                self._point(outgoing, source.incoming.get(kind) if (room.admitted and source) else None)
+        self._wire_monitors(room)
+
+    def _point(self, outgoing: SwitchableTrack, incoming: MediaStreamTrack | None) -> None:
+        """Relay an incoming track on an outgoing one (nothing when None), unless it already does."""
+        if incoming is None:
+            if outgoing.source is not None:
+                outgoing.switch(None)
+        elif outgoing.origin is not incoming:
+            outgoing.switch(self.relay.subscribe(incoming, buffered=False), origin=incoming)
 
     def admit(self, *, session_id: int) -> None:
         room = self.rooms.setdefault(session_id, Room())
@@ -143,11 +149,60 @@ class MediaHost:
         self._wire(room)
         if not room.participants:  # offers say again whether the call is admitted
             self.rooms.pop(session_id, None)
+            await asyncio.gather(*(monitor.close() for monitor in room.monitors.values()))
 
     async def close(self, *, session_id: int) -> None:
         room = self.rooms.pop(session_id, None)
         if room is not None:
             await asyncio.gather(*(participant.close() for participant in room.participants.values()))
+            await asyncio.gather(*(monitor.close() for monitor in room.monitors.values()))
+
+    def _wire_monitors(self, room: Room) -> None:
+        """Point each monitor's tracks ("taxpayer:audio", ...) at the participants' incoming ones, once admitted."""
+        for monitor in room.monitors.values():
+            for key, outgoing in monitor.outgoing.items():
+                role, kind = key.split(":")
+                source = room.participants.get(role)
+                self._point(outgoing, source.incoming.get(kind) if (room.admitted and source) else None)
+
+    async def monitor(self, *, session_id: int, monitor_id: str, sdp: str) -> str:
+        """A silent monitor's receive-only offer (audio, video, audio, video): answer with the
+        taxpayer's tracks then the agent's. Nothing the monitor sends is received or relayed."""
+        room = self.rooms.get(session_id)
+        if room is None or not room.admitted:
+            raise MediaError("no call in progress")
+        async with room.lock:
+            await self.monitor_close(monitor_id=monitor_id)
+            pc = self._peer()
+            monitor = Participant(pc=pc)
+            room.monitors[monitor_id] = monitor
+
+            @pc.on("connectionstatechange")
+            async def on_state_change() -> None:
+                if pc.connectionState in ("failed", "closed"):
+                    await self.monitor_close(monitor_id=monitor_id)
+
+            try:
+                await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+                kinds = [transceiver.kind for transceiver in pc.getTransceivers()]
+                if kinds != ["audio", "video", "audio", "video"]:
+                    raise MediaError("a monitor receives audio and video of both participants")
+                for key in ("taxpayer:audio", "taxpayer:video", "agent:audio", "agent:video"):
+                    track = SwitchableTrack(key.split(":")[1])
+                    monitor.outgoing[key] = track
+                    pc.addTrack(track)
+                await pc.setLocalDescription(await pc.createAnswer())
+            except Exception as error:
+                await self.monitor_close(monitor_id=monitor_id)
+                raise MediaError(type(error).__name__) from error
+            self._wire_monitors(room)
+            return pc.localDescription.sdp
+
+    async def monitor_close(self, *, monitor_id: str) -> None:
+        for room in self.rooms.values():
+            monitor = room.monitors.pop(monitor_id, None)
+            if monitor is not None:
+                await monitor.close()
 
     async def echo(self, *, echo_id: str, sdp: str) -> str:
         """The device check: send a browser its own tracks back."""

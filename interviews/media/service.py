@@ -37,6 +37,11 @@ async def _handle(host: MediaHost, layer, message: dict) -> None:
             await host.close(session_id=message["session"])
         elif kind == "media.echo_close":
             await host.echo_close(echo_id=message["echo"])
+        elif kind == "media.monitor":
+            sdp = await host.monitor(session_id=message["session"], monitor_id=message["monitor"], sdp=message["sdp"])
+            await layer.send(message["reply_to"], {"type": "media.answer", "sdp": sdp})
+        elif kind == "media.monitor_close":
+            await host.monitor_close(monitor_id=message["monitor"])
         else:
             logger.warning("Media host ignored a message of type %r", kind)
     except (MediaError, KeyError, ValueError) as error:

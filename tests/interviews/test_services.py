@@ -491,7 +491,7 @@ def test_a_state_change_is_announced_to_the_session_group_after_commit(
         message = async_to_sync(receive_within)(layer, channel, 5)
         async_to_sync(layer.group_discard)(session_group(session.pk), channel)
 
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the session's group, then the operations dashboards (operations.broadcast)
     assert message == {
         "type": "interview.state",
         "state": "waiting",

@@ -1,0 +1,73 @@
+"""Live updates after a queue or state change: the queue's places and estimates to each language's
+group, and a nudge to every supervisor's dashboard and agent's page. Sent once per transaction,
+after it commits."""
+
+import threading
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+STAFF_GROUP = "operations-staff"
+_pending = threading.local()
+
+
+def queue_group(language: str) -> str:
+    return f"queue-{language}"
+
+
+def queue_changed(language: str | None = None, *, taken=None) -> None:
+    """Schedule the updates for after the commit; `language` None means every language's
+    estimates may have moved (an agent's state changed)."""
+    connection = transaction.get_connection()
+    if not any(callback[1] is _flush for callback in connection.run_on_commit):
+        _pending.languages, _pending.all, _pending.taken = set(), False, []
+        transaction.on_commit(_flush)
+    if language is None:
+        _pending.all = True
+    else:
+        _pending.languages.add(language)
+    if taken is not None:
+        _pending.taken.append(taken.pk)
+
+
+def queue_message(*, language: str, taken: list[int], now=None) -> dict:
+    """What every queue socket of a language is sent: each waiting entry's place and estimate."""
+    from operations import selectors
+
+    now = now or timezone.now()
+    rules = selectors.queue_settings_get()
+    entries = {}
+    for row in selectors.queue_positions(language=language, now=now):
+        entry = row["entry"]
+        entries[str(entry.pk)] = {
+            "position": row["position"],
+            "low": row["estimate"][0] if row["estimate"] else None,
+            "high": row["estimate"][1] if row["estimate"] else None,
+            "ask_ready": entry.ready_requested_at is not None and entry.ready_confirmed_at is None,
+            "ready": entry.ready_confirmed_at is not None,
+        }
+    return {
+        "type": "queue.update",
+        "open": language in rules.open_languages,
+        "entries": entries,
+        "taken": [str(pk) for pk in taken],
+        "interview_url": reverse("interviews:join"),
+    }
+
+
+def _flush() -> None:
+    from operations import selectors
+
+    languages, everything, taken = _pending.languages, _pending.all, _pending.taken
+    _pending.languages, _pending.all, _pending.taken = set(), False, []
+    if everything:
+        languages = languages | set(selectors.queue_languages())
+    layer = get_channel_layer()
+    now = timezone.now()
+    for language in sorted(languages):
+        message = queue_message(language=language, taken=taken, now=now)
+        async_to_sync(layer.group_send)(queue_group(language), message)
+    async_to_sync(layer.group_send)(STAFF_GROUP, {"type": "operations.changed"})

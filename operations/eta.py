@@ -1,0 +1,79 @@
+"""The talk-now wait estimate: a pure function, shared by the queue and the queue simulation (bench/).
+
+Each agent on duty in the language frees up at some moment: now if available, when wrap-up
+ends, or when the current interview is expected to end plus wrap-up. From then on each agent
+takes one taxpayer per interview length plus wrap-up. The taxpayer at place p is taken at the
+p-th moment an agent frees up. Doing this with a short and a long interview length (quantiles of
+recent completed interviews) gives the range shown.
+"""
+
+import heapq
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+LOW_QUANTILE, HIGH_QUANTILE = 0.2, 0.8
+
+
+@dataclass(frozen=True)
+class AgentOnDuty:
+    state: str  # "available", "wrap_up" or "in_interview"
+    # Seconds into the current interview (in_interview) or left of wrap-up (wrap_up).
+    elapsed_seconds: float = 0.0
+    wrap_up_left_seconds: float = 0.0
+
+
+def quantile(values: Sequence[float], share: float) -> float:
+    """The value below which `share` of the values lie (linear interpolation)."""
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return float(ordered[0])
+    position = share * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _rest_of_call(elapsed: float, length: float, lengths: list[float]) -> float:
+    """Seconds left of a call in progress if calls last `length`; one already longer than that
+    is expected to last as long as the median of the recent calls that went on longer (or a minute)."""
+    if length > elapsed:
+        return length - elapsed
+    longer = [value for value in lengths if value > elapsed]
+    return (statistics.median(longer) - elapsed) if longer else 60.0
+
+
+def _start_of(position: int, agents: Sequence[AgentOnDuty], length: float, wrap_up: float, lengths: list) -> float:
+    free_at = []
+    for agent in agents:
+        if agent.state == "available":
+            free_at.append(0.0)
+        elif agent.state == "wrap_up":
+            free_at.append(max(0.0, agent.wrap_up_left_seconds))
+        else:
+            free_at.append(_rest_of_call(agent.elapsed_seconds, length, lengths) + wrap_up)
+    heapq.heapify(free_at)
+    start = 0.0
+    for _place in range(position):
+        start = heapq.heappop(free_at)
+        heapq.heappush(free_at, start + length + wrap_up)
+    return start
+
+
+def eta_range(
+    *,
+    position: int,
+    agents: Sequence[AgentOnDuty],
+    recent_lengths: Sequence[float],
+    default_length: float,
+    wrap_up_seconds: float,
+) -> tuple[int, int] | None:
+    """The (low, high) wait in seconds for the taxpayer at `position` (1 = next), or None when no
+    agent is on duty in their language, so no honest estimate exists."""
+    if not agents or position < 1:
+        return None
+    lengths = list(recent_lengths) or [default_length]
+    short, long = quantile(lengths, LOW_QUANTILE), quantile(lengths, HIGH_QUANTILE)
+    low = _start_of(position, agents, short, wrap_up_seconds, lengths)
+    high = _start_of(position, agents, long, wrap_up_seconds, lengths)
+    return int(low), int(max(high, low))

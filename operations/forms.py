@@ -1,0 +1,73 @@
+from datetime import date
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from accounts.forms import USWDSFormMixin
+from accounts.models import User
+from operations.models import AgentState, QueueSettings
+
+MAX_REPORT_DAYS = 366
+
+
+class QueueJoinForm(USWDSFormMixin, forms.Form):
+    language = forms.ChoiceField(label=_("Interview language"), choices=settings.LANGUAGES)
+
+
+class AgentStateForm(forms.Form):
+    state = forms.ChoiceField(
+        choices=[
+            (state.value, state.label) for state in AgentState.State if state.value in ("available", "break", "offline")
+        ]
+    )
+
+
+class QueueOpenForm(forms.Form):
+    language = forms.ChoiceField(choices=settings.LANGUAGES)
+    open = forms.TypedChoiceField(choices=[("1", "1"), ("0", "0")], coerce=lambda value: value == "1")
+
+
+class QueueSettingsForm(USWDSFormMixin, forms.ModelForm):
+    open_languages = forms.MultipleChoiceField(
+        label=_("Talk-now queue open for"),
+        choices=settings.LANGUAGES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = QueueSettings
+        fields = [
+            "open_languages",
+            "grace_seconds",
+            "wrap_up_seconds",
+            "confirm_at_position",
+            "confirm_seconds",
+            "wait_alert_minutes",
+            "service_level_minutes",
+        ]
+
+
+class ReassignForm(USWDSFormMixin, forms.Form):
+    agent = forms.ModelChoiceField(
+        label=_("Give the interview to"),
+        queryset=User.objects.filter(role=User.Role.AGENT, is_active=True).order_by("full_name"),
+        empty_label=_("- Choose an agent -"),
+        error_messages={"required": _("Choose an agent."), "invalid_choice": _("Choose an agent from the list.")},
+    )
+
+
+class ReportForm(USWDSFormMixin, forms.Form):
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("Until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if isinstance(start, date) and isinstance(end, date):
+            if end < start:
+                raise forms.ValidationError(_("The end date must not be before the start date."))
+            if (end - start).days >= MAX_REPORT_DAYS:
+                raise forms.ValidationError(_("Choose at most a year."))
+        return data

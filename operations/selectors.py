@@ -1,0 +1,471 @@
+"""Reads shared by operations views, consumers, services and tasks."""
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.apps import apps
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from interviews.models import InterviewSession
+from operations.eta import AgentOnDuty, eta_range, quantile
+from operations.models import AgentState, QueueEntry, QueueSettings
+from scheduling.models import Booking
+from scheduling.selectors import interview_settings_get, open_times_list, working_intervals
+
+State = AgentState.State
+ON_DUTY = (State.AVAILABLE, State.IN_INTERVIEW, State.WRAP_UP)
+RECENT_INTERVIEWS = 50
+
+
+def queue_settings_get() -> QueueSettings:
+    """The queue settings row, created with defaults on first use."""
+    row, _created = QueueSettings.objects.get_or_create(pk=1)
+    return row
+
+
+def queue_languages() -> list[str]:
+    """Languages the queue could open for: those interviews are offered in."""
+    offered = interview_settings_get().languages_offered
+    return [code for code, _name in settings.LANGUAGES if code in offered]
+
+
+@dataclass(frozen=True)
+class EffectiveState:
+    state: str
+    since: datetime | None
+    until: datetime | None = None
+    session_id: int | None = None
+
+
+def agent_state_effective(row: AgentState | None, *, now: datetime) -> EffectiveState:
+    """An agent's state as it stands now: no row is offline, a finished wrap-up is available."""
+    if row is None:
+        return EffectiveState(State.OFFLINE, None)
+    if row.state == State.WRAP_UP and row.until is not None and row.until <= now:
+        return EffectiveState(State.AVAILABLE, row.until)
+    return EffectiveState(row.state, row.since, row.until, row.session_id)
+
+
+def agent_state_get(*, agent: User, now: datetime | None = None) -> EffectiveState:
+    now = now or timezone.now()
+    return agent_state_effective(AgentState.objects.filter(agent=agent).first(), now=now)
+
+
+def agents_active() -> QuerySet[User]:
+    return (
+        User.objects.filter(role=User.Role.AGENT, is_active=True)
+        .select_related("operations_state", "agent_profile")
+        .prefetch_related("agent_languages")
+        .order_by("full_name", "pk")
+    )
+
+
+def _languages_of(agent: User) -> set[str]:
+    return {row.language for row in agent.agent_languages.all()}
+
+
+def recent_lengths(*, now: datetime, limit: int = RECENT_INTERVIEWS) -> list[float]:
+    """Lengths in seconds of the latest completed interviews (admitted to ended), newest first."""
+    rows = (
+        InterviewSession.objects.filter(
+            state=InterviewSession.State.COMPLETED,
+            admitted_at__isnull=False,
+            ended_at__lte=now,
+            ended_at__gte=now - timedelta(days=14),
+        )
+        .order_by("-ended_at")
+        .values_list("admitted_at", "ended_at")[:limit]
+    )
+    return [(ended - admitted).total_seconds() for admitted, ended in rows if ended > admitted]
+
+
+def agents_on_duty(*, language: str, now: datetime, audio_only: bool = False) -> list[AgentOnDuty]:
+    """The agents who will take talk-now taxpayers in this language, as the estimate sees them."""
+    sessions = {}
+    result = []
+    for agent in agents_active():
+        if language not in _languages_of(agent):
+            continue
+        if audio_only and not getattr(getattr(agent, "agent_profile", None), "takes_audio_only", True):
+            continue
+        state = agent_state_effective(getattr(agent, "operations_state", None), now=now)
+        if state.state not in ON_DUTY:
+            continue
+        if state.state == State.IN_INTERVIEW:
+            if state.session_id not in sessions:
+                sessions[state.session_id] = (
+                    InterviewSession.objects.filter(pk=state.session_id).values_list("admitted_at", flat=True).first()
+                )
+            started = sessions[state.session_id] or state.since
+            result.append(AgentOnDuty("in_interview", elapsed_seconds=(now - started).total_seconds()))
+        elif state.state == State.WRAP_UP:
+            result.append(AgentOnDuty("wrap_up", wrap_up_left_seconds=(state.until - now).total_seconds()))
+        else:
+            result.append(AgentOnDuty("available"))
+    return result
+
+
+def queue_waiting(*, language: str | None = None) -> QuerySet[QueueEntry]:
+    """Entries still in the queue, in the order agents take them."""
+    rows = QueueEntry.objects.filter(status=QueueEntry.Status.WAITING).select_related(
+        "taxpayer", "taxpayer__taxpayer_profile"
+    )
+    if language is not None:
+        rows = rows.filter(language=language)
+    return rows.order_by("joined_at", "pk")
+
+
+def queue_entry_for(*, taxpayer: User) -> QueueEntry | None:
+    return QueueEntry.objects.filter(taxpayer=taxpayer, status=QueueEntry.Status.WAITING).first()
+
+
+def estimate_for(*, language: str, position: int, now: datetime, audio_only: bool = False) -> tuple[int, int] | None:
+    """The estimated (low, high) wait in seconds of the taxpayer at `position` in a language's queue."""
+    rules = interview_settings_get()
+    return eta_range(
+        position=position,
+        agents=agents_on_duty(language=language, now=now, audio_only=audio_only),
+        recent_lengths=recent_lengths(now=now),
+        default_length=rules.interview_minutes * 60 * 0.75,
+        wrap_up_seconds=queue_settings_get().wrap_up_seconds,
+    )
+
+
+def queue_positions(*, language: str, now: datetime) -> list[dict]:
+    """Every waiting entry of a language with its place and estimate, in queue order."""
+    rules = interview_settings_get()
+    agents = agents_on_duty(language=language, now=now)
+    lengths = recent_lengths(now=now)
+    wrap_up = queue_settings_get().wrap_up_seconds
+    result = []
+    for position, entry in enumerate(queue_waiting(language=language), start=1):
+        estimate = eta_range(
+            position=position,
+            agents=agents,
+            recent_lengths=lengths,
+            default_length=rules.interview_minutes * 60 * 0.75,
+            wrap_up_seconds=wrap_up,
+        )
+        result.append({"entry": entry, "position": position, "estimate": estimate})
+    return result
+
+
+@dataclass
+class WaitingPerson:
+    name: str
+    language: str
+    profile: object | None
+    audio_only: bool
+    waiting_since: datetime
+    where: str  # "queue" or "waiting_room"
+    booking: Booking | None = None
+    entry: QueueEntry | None = None
+    connected: bool = True
+
+
+def _arrived(booking: Booking, came: datetime) -> datetime:
+    """Where a wait starts: joining the talk-now queue, or the later of the booked time and arrival."""
+    entry = getattr(booking, "queue_entry", None)
+    return entry.joined_at if entry is not None else max(came, booking.starts_at)
+
+
+def waiting_board(*, now: datetime) -> list[WaitingPerson]:
+    """Everyone waiting now, in a waiting room or the talk-now queue, longest wait first."""
+    people = []
+    sessions = InterviewSession.objects.filter(state=InterviewSession.State.WAITING).select_related(
+        "booking", "booking__taxpayer", "booking__taxpayer__taxpayer_profile", "booking__agent", "booking__queue_entry"
+    )
+    for session in sessions:
+        booking = session.booking
+        taxpayer = booking.taxpayer
+        people.append(
+            WaitingPerson(
+                name=taxpayer.full_name,
+                language=booking.language,
+                profile=getattr(taxpayer, "taxpayer_profile", None),
+                audio_only=booking.audio_only,
+                waiting_since=_arrived(booking, session.waiting_since or now),
+                where="waiting_room",
+                booking=booking,
+                connected=session.taxpayer_connected,
+            )
+        )
+    for entry in queue_waiting():
+        people.append(
+            WaitingPerson(
+                name=entry.taxpayer.full_name,
+                language=entry.language,
+                profile=getattr(entry.taxpayer, "taxpayer_profile", None),
+                audio_only=entry.audio_only,
+                waiting_since=entry.joined_at,
+                where="queue",
+                entry=entry,
+                connected=entry.disconnected_at is None,
+            )
+        )
+    return sorted(people, key=lambda person: person.waiting_since)
+
+
+@dataclass
+class AgentRow:
+    agent: User
+    state: EffectiveState
+    languages: list[str]
+    booking: Booking | None
+    interviews_today: int
+
+
+def agents_board(*, now: datetime, day_start: datetime) -> list[AgentRow]:
+    """Each active agent's state, time in it, current interview and interviews held today."""
+    agents = list(agents_active())
+    done_today: dict[int, int] = defaultdict(int)
+    for agent_id in Booking.objects.filter(
+        agent__in=agents, status=Booking.Status.COMPLETED, starts_at__gte=day_start, starts_at__lt=now
+    ).values_list("agent_id", flat=True):
+        done_today[agent_id] += 1
+    states = {agent.pk: agent_state_effective(getattr(agent, "operations_state", None), now=now) for agent in agents}
+    session_ids = [state.session_id for state in states.values() if state.session_id]
+    bookings = {
+        session.pk: session.booking
+        for session in InterviewSession.objects.filter(pk__in=session_ids).select_related("booking")
+    }
+    return [
+        AgentRow(
+            agent=agent,
+            state=states[agent.pk],
+            languages=sorted(_languages_of(agent)),
+            booking=bookings.get(states[agent.pk].session_id) if states[agent.pk].state == State.IN_INTERVIEW else None,
+            interviews_today=done_today[agent.pk],
+        )
+        for agent in agents
+    ]
+
+
+def agent_due_booking(*, agent: User, now: datetime) -> Booking | None:
+    """The agent's booked interview whose taxpayer is in the waiting room now, if any."""
+    return (
+        Booking.objects.filter(agent=agent, status=Booking.Status.ACTIVE, session__state=InterviewSession.State.WAITING)
+        .order_by("starts_at")
+        .first()
+    )
+
+
+def agent_next_booking(*, agent: User, start: datetime, end: datetime) -> Booking | None:
+    """The agent's active booking that keeps them busy somewhere between two instants."""
+    return (
+        Booking.objects.filter(agent=agent, status=Booking.Status.ACTIVE, starts_at__lt=end, blocked_until__gt=start)
+        .order_by("starts_at")
+        .first()
+    )
+
+
+# Figures
+
+
+def verified_share(sessions: Iterable[InterviewSession]) -> float | None:
+    """Share of completed interviews whose outcome is "verified"; None until outcomes are recorded.
+
+    The outcome model (interviews.VerificationOutcome, OneToOne to the session as "outcome") is
+    being built separately; until it exists there is nothing honest to count.
+    """
+    try:
+        outcome_model = apps.get_model("interviews", "VerificationOutcome")
+    except LookupError:
+        return None
+    ids = [session.pk for session in sessions]
+    if not ids:
+        return None
+    verified = outcome_model.objects.filter(session_id__in=ids, result="verified").count()
+    return verified / len(ids)
+
+
+@dataclass
+class Outcome:
+    """One person's turn, as the figures count it."""
+
+    day: date
+    agent_id: int | None
+    kind: str  # completed, no_show, abandoned, pending
+    wait: float | None = None  # seconds from their time (or joining the queue) to admission
+    length: float | None = None
+    session: InterviewSession | None = None
+    estimate: tuple[int, int] | None = None
+    queue_wait: float | None = None  # seconds in the talk-now queue, to compare with the estimate
+
+
+@dataclass
+class Figures:
+    completed: int = 0
+    verified_share: float | None = None
+    no_shows: int = 0
+    abandoned: int = 0
+    admitted: int = 0
+    median_wait: float | None = None
+    p90_wait: float | None = None
+    median_length: float | None = None
+    service_level: float | None = None
+    abandonment_rate: float | None = None
+    estimate_median_error: float | None = None
+    estimate_inside_share: float | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def _outcomes(*, start: datetime, end: datetime, zone: ZoneInfo) -> list[Outcome]:
+    result = []
+    bookings = (
+        Booking.objects.filter(starts_at__gte=start, starts_at__lt=end)
+        .exclude(status=Booking.Status.CANCELLED)
+        .select_related("session", "queue_entry")
+    )
+    for booking in bookings:
+        session = getattr(booking, "session", None)
+        entry = getattr(booking, "queue_entry", None)
+        admitted = session.admitted_at if session else None
+        arrived = _arrived(booking, booking.taxpayer_joined_at or booking.starts_at)
+        outcome = Outcome(day=booking.starts_at.astimezone(zone).date(), agent_id=booking.agent_id, kind="pending")
+        if admitted is not None:
+            outcome.wait = max(0.0, (admitted - arrived).total_seconds())
+        if entry is not None and entry.estimate_low_seconds is not None and entry.wait_seconds is not None:
+            outcome.estimate = (entry.estimate_low_seconds, entry.estimate_high_seconds)
+            outcome.queue_wait = entry.wait_seconds
+        if booking.status == Booking.Status.COMPLETED and session is not None:
+            outcome.kind, outcome.session = "completed", session
+            if session.ended_at and admitted:
+                outcome.length = (session.ended_at - admitted).total_seconds()
+        elif admitted is None and booking.taxpayer_joined_at is not None and booking.status != Booking.Status.ACTIVE:
+            outcome.kind = "abandoned"
+        elif admitted is None and booking.status == Booking.Status.NO_SHOW:
+            outcome.kind = "no_show"
+        elif admitted is None and session is not None and session.state == InterviewSession.State.ABANDONED:
+            outcome.kind = "abandoned"
+        result.append(outcome)
+    gone = QueueEntry.objects.filter(
+        joined_at__gte=start, joined_at__lt=end, status__in=[QueueEntry.Status.LEFT, QueueEntry.Status.EXPIRED]
+    ).values_list("joined_at", flat=True)
+    result += [Outcome(day=joined.astimezone(zone).date(), agent_id=None, kind="abandoned") for joined in gone]
+    return result
+
+
+def _percentile(values: list[float], share: float) -> float | None:
+    return round(quantile(values, share)) if values else None
+
+
+def _aggregate(outcomes: list[Outcome], *, service_level_minutes: int) -> Figures:
+    figures = Figures()
+    waits = [outcome.wait for outcome in outcomes if outcome.wait is not None]
+    lengths = [outcome.length for outcome in outcomes if outcome.length is not None]
+    completed = [outcome.session for outcome in outcomes if outcome.kind == "completed"]
+    figures.completed = len(completed)
+    figures.verified_share = verified_share(completed)
+    figures.no_shows = sum(outcome.kind == "no_show" for outcome in outcomes)
+    figures.abandoned = sum(outcome.kind == "abandoned" for outcome in outcomes)
+    figures.admitted = len(waits)
+    figures.median_wait = _percentile(waits, 0.5)
+    figures.p90_wait = _percentile(waits, 0.9)
+    figures.median_length = _percentile(lengths, 0.5)
+    waited = figures.admitted + figures.abandoned
+    if waited:
+        in_time = sum(wait <= service_level_minutes * 60 for wait in waits)
+        figures.service_level = in_time / waited
+        figures.abandonment_rate = figures.abandoned / waited
+    estimated = [outcome for outcome in outcomes if outcome.estimate is not None]
+    if estimated:
+        errors = [abs(outcome.queue_wait - sum(outcome.estimate) / 2) for outcome in estimated]
+        figures.estimate_median_error = round(statistics.median(errors))
+        inside = sum(outcome.estimate[0] <= outcome.queue_wait <= outcome.estimate[1] for outcome in estimated)
+        figures.estimate_inside_share = inside / len(estimated)
+    return figures
+
+
+def figures_between(*, start: datetime, end: datetime, zone: ZoneInfo | None = None) -> Figures:
+    """The figures for every booking and queue entry of a period."""
+    level = queue_settings_get().service_level_minutes
+    return _aggregate(_outcomes(start=start, end=end, zone=zone or ZoneInfo("UTC")), service_level_minutes=level)
+
+
+def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0), tzinfo=zone)
+    return start, datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+
+
+def report_rows(*, first: date, last: date, zone: ZoneInfo) -> tuple[list, list, Figures]:
+    """The figures of a date range per day, per agent and in total."""
+    start, _ = day_bounds(first, zone)
+    _, end = day_bounds(last, zone)
+    outcomes = _outcomes(start=start, end=end, zone=zone)
+    level = queue_settings_get().service_level_minutes
+    by_day: dict[date, list[Outcome]] = defaultdict(list)
+    by_agent: dict[int, list[Outcome]] = defaultdict(list)
+    for outcome in outcomes:
+        by_day[outcome.day].append(outcome)
+        if outcome.agent_id is not None:
+            by_agent[outcome.agent_id].append(outcome)
+    days = []
+    day = first
+    while day <= last:
+        days.append((day, _aggregate(by_day.get(day, []), service_level_minutes=level)))
+        day += timedelta(days=1)
+    agents = {agent.pk: agent for agent in User.objects.filter(pk__in=by_agent)}
+    per_agent = sorted(
+        ((agents[pk], _aggregate(rows, service_level_minutes=level)) for pk, rows in by_agent.items()),
+        key=lambda pair: (pair[0].full_name, pair[0].pk),
+    )
+    return days, per_agent, _aggregate(outcomes, service_level_minutes=level)
+
+
+def capacity_days(*, first: date, days: int, zone: ZoneInfo) -> list[dict]:
+    """For each day: agents' open working minutes against booked interview minutes."""
+    start, _ = day_bounds(first, zone)
+    _, end = day_bounds(first + timedelta(days=days - 1), zone)
+    agents = list(User.objects.filter(role=User.Role.AGENT, is_active=True))
+    intervals = working_intervals(agents=agents, start=start, end=end)
+    bookings = Booking.objects.filter(status=Booking.Status.ACTIVE, starts_at__gte=start, starts_at__lt=end)
+    rows = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        day_start, day_end = day_bounds(day, zone)
+        open_seconds = sum(
+            max(0.0, (min(b, day_end) - max(a, day_start)).total_seconds())
+            for agent_intervals in intervals.values()
+            for a, b in agent_intervals
+        )
+        booked = [booking for booking in bookings if day_start <= booking.starts_at < day_end]
+        booked_seconds = sum((booking.ends_at - booking.starts_at).total_seconds() for booking in booked)
+        rows.append(
+            {
+                "day": day,
+                "open_minutes": round(open_seconds / 60),
+                "booked_minutes": round(booked_seconds / 60),
+                "bookings": len(booked),
+                "share": booked_seconds / open_seconds if open_seconds else None,
+            }
+        )
+    return rows
+
+
+def public_waits(*, now: datetime) -> dict:
+    """What the public wait-time page shows: estimates now and the last 30 days as they happened."""
+    rules = queue_settings_get()
+    languages = []
+    for language in queue_languages():
+        waiting = queue_waiting(language=language).count()
+        next_open = open_times_list(language=language, now=now)
+        languages.append(
+            {
+                "code": language,
+                "open": language in rules.open_languages,
+                "waiting": waiting,
+                "estimate": estimate_for(language=language, position=waiting + 1, now=now)
+                if language in rules.open_languages
+                else None,
+                "next_booking": next_open[0].starts_at if next_open else None,
+            }
+        )
+    return {"languages": languages, "month": figures_between(start=now - timedelta(days=30), end=now)}
