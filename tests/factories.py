@@ -110,3 +110,23 @@ class BookingFactory(factory.django.DjangoModelFactory):
     ends_at = factory.LazyAttribute(lambda booking: booking.starts_at + timedelta(minutes=20))
     blocked_until = factory.LazyAttribute(lambda booking: booking.ends_at + timedelta(minutes=10))
     confirmed_at = factory.LazyFunction(timezone.now)
+
+
+class QueueEntryFactory(factory.django.DjangoModelFactory):
+    """A taxpayer waiting in the talk-now queue, present on the page."""
+
+    class Meta:
+        model = "operations.QueueEntry"
+
+    taxpayer = factory.SubFactory(TaxpayerFactory)
+    language = "en"
+    joined_at = factory.LazyFunction(timezone.now)
+
+
+class AgentStateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "operations.AgentState"
+
+    agent = factory.SubFactory(AgentFactory)
+    state = "available"
+    since = factory.LazyFunction(timezone.now)

@@ -1,0 +1,57 @@
+"""The talk-now estimate: a pure function of place, agents on duty and recent interview lengths."""
+
+from operations.eta import AgentOnDuty, eta_range, quantile
+
+TEN_MINUTES = [600.0] * 10
+
+
+def estimate(position, agents, lengths=TEN_MINUTES, wrap_up=60.0):
+    return eta_range(
+        position=position, agents=agents, recent_lengths=lengths, default_length=900.0, wrap_up_seconds=wrap_up
+    )
+
+
+def test_no_agent_on_duty_gives_no_estimate():
+    assert estimate(1, []) is None
+
+
+def test_first_in_line_with_an_available_agent_waits_nothing():
+    assert estimate(1, [AgentOnDuty("available")]) == (0, 0)
+
+
+def test_second_in_line_waits_one_interview_and_wrap_up():
+    assert estimate(2, [AgentOnDuty("available")]) == (660, 660)
+
+
+def test_two_agents_take_the_first_two_at_once():
+    agents = [AgentOnDuty("available"), AgentOnDuty("available")]
+    assert [estimate(place, agents) for place in (1, 2, 3)] == [(0, 0), (0, 0), (660, 660)]
+
+
+def test_an_agent_in_an_interview_frees_up_after_the_rest_of_it_and_wrap_up():
+    assert estimate(1, [AgentOnDuty("in_interview", elapsed_seconds=200)]) == (460, 460)
+
+
+def test_an_interview_longer_than_usual_is_expected_to_end_with_the_median_of_longer_ones():
+    lengths = [300.0, 600.0, 900.0, 1200.0]
+    # 1000 s in: of the recent ones only 1200 s lasted longer, so 200 s more, then 60 s wrap-up.
+    assert estimate(1, [AgentOnDuty("in_interview", elapsed_seconds=1000)], lengths=lengths) == (260, 260)
+
+
+def test_wrap_up_left_counts():
+    assert estimate(1, [AgentOnDuty("wrap_up", wrap_up_left_seconds=45)]) == (45, 45)
+
+
+def test_the_range_comes_from_short_and_long_recent_interviews():
+    lengths = [float(minutes * 60) for minutes in range(5, 26)]  # 5 to 25 minutes
+    low, high = estimate(3, [AgentOnDuty("available")], lengths=lengths, wrap_up=0)
+    assert (low, high) == (2 * quantile(lengths, 0.2), 2 * quantile(lengths, 0.8)) == (1080, 2520)
+
+
+def test_without_recent_interviews_the_default_length_is_used():
+    assert estimate(2, [AgentOnDuty("available")], lengths=[], wrap_up=0) == (900, 900)
+
+
+def test_quantile_interpolates():
+    assert quantile([0, 10], 0.25) == 2.5
+    assert quantile([7], 0.9) == 7.0

@@ -1,0 +1,274 @@
+"""Every operations page through the test client: the happy path, each permission failure and each bad input."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.contrib.messages import get_messages
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from interviews import services as interview_services
+from interviews.models import AuditRecord, InterviewSession
+from operations import selectors
+from operations.models import AgentState, QueueEntry
+from scheduling.models import Booking
+from tests import factories
+from tests.conftest import staff_client
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_static_scan")]
+
+SUPERVISOR_PAGES = [
+    "operations:dashboard",
+    "operations:queue_settings",
+    "operations:reports",
+    "operations:capacity",
+]
+TAXPAYER_PAGES = ["operations:talk_now"]
+AGENT_PAGES = ["operations:agent_panel"]
+
+
+@pytest.fixture(autouse=True)
+def _english_open():
+    rules = selectors.queue_settings_get()
+    rules.open_languages, rules.confirm_at_position = ["en"], 0
+    rules.save()
+
+
+def said(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+@pytest.mark.parametrize("name", SUPERVISOR_PAGES + TAXPAYER_PAGES + AGENT_PAGES)
+def test_anonymous_visitors_are_sent_to_log_in(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("accounts:login"))
+
+
+@pytest.mark.parametrize("name", SUPERVISOR_PAGES + AGENT_PAGES)
+def test_taxpayers_are_refused_staff_pages(taxpayer_client, name):
+    assert taxpayer_client.get(reverse(name)).status_code == 403
+
+
+@pytest.mark.parametrize("name", SUPERVISOR_PAGES + TAXPAYER_PAGES)
+def test_agents_are_refused_the_dashboard_and_taxpayer_pages(agent_client, name):
+    assert agent_client.get(reverse(name)).status_code == 403
+
+
+def test_a_supervisor_without_the_second_factor_is_sent_to_log_in(supervisor):
+    client = Client()
+    client.force_login(supervisor)
+    response = client.get(reverse("operations:dashboard"))
+    assert response.status_code == 302
+
+
+def test_the_public_wait_page_is_open_to_everyone(client, agent):
+    factories.AgentStateFactory(agent=agent)
+    response = client.get(reverse("operations:wait_times"))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Talk now" in text and "under a minute" in text and "Closed now" in text
+
+
+# The taxpayer
+
+
+def test_joining_from_the_page_shows_the_place(taxpayer_client, taxpayer):
+    response = taxpayer_client.post(reverse("operations:talk_now"), {"language": "en"})
+    assert response.status_code == 302
+    page = taxpayer_client.get(reverse("operations:talk_now")).content.decode()
+    assert QueueEntry.objects.get(taxpayer=taxpayer).status == QueueEntry.Status.WAITING
+    assert "Your place in line" in page and "data-position>1<" in page
+    assert "no estimate (no agent is on duty)" in page
+
+
+def test_joining_a_closed_language_says_so_and_changes_nothing(taxpayer_client):
+    response = taxpayer_client.post(reverse("operations:talk_now"), {"language": "es"}, follow=True)
+    assert said(response) == ["Talking now in Spanish is closed at the moment. You can book an interview instead."]
+    assert not QueueEntry.objects.exists()
+
+
+def test_joining_an_unknown_language_is_a_form_error(taxpayer_client):
+    response = taxpayer_client.post(reverse("operations:talk_now"), {"language": "xx"})
+    assert response.status_code == 400
+    assert not QueueEntry.objects.exists()
+
+
+def test_a_taxpayer_with_a_booking_is_told_to_use_it(taxpayer_client, taxpayer):
+    factories.BookingFactory(taxpayer=taxpayer)
+    page = taxpayer_client.get(reverse("operations:talk_now")).content.decode()
+    assert "You already have an interview booked." in page
+    response = taxpayer_client.post(reverse("operations:talk_now"), {"language": "en"}, follow=True)
+    assert "You already have an interview booked." in said(response)[0]
+    assert not QueueEntry.objects.exists()
+
+
+def test_leaving_and_confirming_from_the_page(taxpayer_client, taxpayer):
+    factories.QueueEntryFactory(taxpayer=taxpayer)
+    taxpayer_client.post(reverse("operations:talk_now_ready"))
+    assert QueueEntry.objects.get().ready_confirmed_at is not None
+    response = taxpayer_client.post(reverse("operations:talk_now_leave"), follow=True)
+    assert said(response) == ["You left the queue."]
+    assert QueueEntry.objects.get().status == QueueEntry.Status.LEFT
+    response = taxpayer_client.post(reverse("operations:talk_now_leave"), follow=True)
+    assert said(response) == ["You are not in the queue."]
+
+
+# The agent
+
+
+def test_an_agent_sets_their_state_and_takes_the_next_taxpayer(agent_client, agent):
+    entry = factories.QueueEntryFactory()
+    agent_client.post(reverse("operations:agent_state"), {"state": "available"})
+    assert AgentState.objects.get(agent=agent).state == "available"
+
+    response = agent_client.post(reverse("operations:take_next"))
+
+    booking = Booking.objects.get(taxpayer=entry.taxpayer)
+    assert response.url == reverse("interviews:agent_interview", args=[booking.reference])
+    page = agent_client.get(reverse("operations:agent_panel")).content.decode()
+    assert "Take the next taxpayer" in page
+
+
+def test_taking_while_on_a_break_says_why(agent_client, agent):
+    factories.QueueEntryFactory()
+    agent_client.post(reverse("operations:agent_state"), {"state": "break"})
+    response = agent_client.post(reverse("operations:take_next"), follow=True)
+    assert said(response) == ["Set yourself as available before taking the next taxpayer. You are: On a break."]
+    assert not Booking.objects.exists()
+
+
+def test_an_unknown_state_is_refused(agent_client, agent):
+    response = agent_client.post(reverse("operations:agent_state"), {"state": "in_interview"}, follow=True)
+    assert said(response) == ["Choose available, on a break or offline."]
+    assert not AgentState.objects.exists()
+
+
+# The supervisor
+
+
+def test_the_dashboard_shows_agents_waiting_people_and_figures(supervisor_client, agent):
+    factories.AgentStateFactory(agent=agent, since=timezone.now() - timedelta(minutes=3))
+    factories.QueueEntryFactory(
+        taxpayer=factories.TaxpayerFactory(full_name="Marisol Ortiz"), joined_at=timezone.now() - timedelta(hours=1)
+    )
+    page = supervisor_client.get(reverse("operations:dashboard")).content.decode()
+    assert agent.full_name in page and "Available" in page
+    assert "Marisol Ortiz" in page and "Waiting too long" in page
+    assert "1 person has waited longer than 15 minutes." in page
+    assert "Interviews completed" in page
+
+
+def test_opening_and_closing_the_queue(supervisor_client, supervisor):
+    supervisor_client.post(reverse("operations:queue_open"), {"language": "es", "open": "1"})
+    assert selectors.queue_settings_get().open_languages == ["en", "es"]
+    supervisor_client.post(reverse("operations:queue_open"), {"language": "en", "open": "0"})
+    assert selectors.queue_settings_get().open_languages == ["es"]
+    assert list(AuditRecord.objects.filter(action__startswith="queue.").values_list("action", flat=True)) == [
+        "queue.open",
+        "queue.close",
+    ]
+    response = supervisor_client.post(reverse("operations:queue_open"), {"language": "xx", "open": "1"}, follow=True)
+    assert said(response) == ["Choose a language offered."]
+
+
+def test_a_supervisor_changes_an_agents_state(supervisor_client, agent):
+    supervisor_client.post(reverse("operations:staff_state", args=[agent.pk]), {"state": "break"})
+    assert AgentState.objects.get(agent=agent).state == "break"
+
+
+def test_queue_settings_are_saved_and_bad_values_refused(supervisor_client):
+    values = {
+        "open_languages": ["en", "es"],
+        "grace_seconds": 300,
+        "wrap_up_seconds": 60,
+        "confirm_at_position": 1,
+        "confirm_seconds": 45,
+        "wait_alert_minutes": 10,
+        "service_level_minutes": 3,
+    }
+    assert supervisor_client.post(reverse("operations:queue_settings"), values).status_code == 302
+    assert selectors.queue_settings_get().grace_seconds == 300
+    response = supervisor_client.post(reverse("operations:queue_settings"), values | {"grace_seconds": 5})
+    assert response.status_code == 400
+    assert selectors.queue_settings_get().grace_seconds == 300
+
+
+def test_reassigning_a_waiting_taxpayer(supervisor_client, agent):
+    booking = factories.BookingFactory(agent=agent, starts_at=timezone.now())
+    session = interview_services.session_for_booking(booking=booking)
+    InterviewSession.objects.filter(pk=session.pk).update(state=InterviewSession.State.WAITING)
+    other = factories.AgentFactory(full_name="Linh Nguyen")
+
+    response = supervisor_client.post(reverse("operations:reassign", args=[booking.reference]), {"agent": other.pk})
+    assert response.status_code == 400
+    assert "Linh Nguyen is offline." in response.content.decode()
+    assert Booking.objects.get(pk=booking.pk).agent == agent
+
+    factories.AgentStateFactory(agent=other)
+    response = supervisor_client.post(reverse("operations:reassign", args=[booking.reference]), {"agent": other.pk})
+    assert response.status_code == 302
+    assert Booking.objects.get(pk=booking.pk).agent == other
+
+
+def test_finding_a_booking_to_reassign(supervisor_client):
+    booking = factories.BookingFactory()
+    response = supervisor_client.get(reverse("operations:reassign_find"), {"reference": booking.reference.lower()})
+    assert response.url == reverse("operations:reassign", args=[booking.reference])
+    response = supervisor_client.get(reverse("operations:reassign_find"), {"reference": "NOPE"}, follow=True)
+    assert said(response) == ["No booking has the reference NOPE."]
+
+
+def test_reports_per_day_and_agent_and_as_csv(supervisor_client, supervisor, agent):
+    today = timezone.now().astimezone(timezone.get_current_timezone()).date()
+    booking = factories.BookingFactory(
+        agent=agent, starts_at=timezone.now() - timedelta(hours=1), status=Booking.Status.COMPLETED
+    )
+    InterviewSession.objects.create(
+        booking=booking,
+        state=InterviewSession.State.COMPLETED,
+        admitted_at=booking.starts_at + timedelta(seconds=90),
+        ended_at=booking.starts_at + timedelta(minutes=16, seconds=30),
+    )
+    supervisor.time_zone = "UTC"
+    supervisor.save()
+    query = {"start": (today - timedelta(days=1)).isoformat(), "end": today.isoformat()}
+
+    page = supervisor_client.get(reverse("operations:reports"), query).content.decode()
+    assert "Per day" in page and "Per agent" in page and agent.full_name in page
+
+    response = supervisor_client.get(reverse("operations:reports"), query | {"format": "csv"})
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response["Content-Type"].startswith("text/csv")
+    assert rows[0][:4] == ["scope", "name", "completed", "verified_share"]
+    assert [row[:3] for row in rows[1:]] == [
+        ["day", query["start"], "0"],
+        ["day", query["end"], "1"],
+        ["agent", agent.full_name, "1"],
+        ["total", f"{query['start']}..{query['end']}", "1"],
+    ]
+    assert rows[-1][7] == "90" and rows[-1][9] == "900"
+
+
+def test_a_report_range_that_ends_before_it_starts_is_refused(supervisor_client):
+    response = supervisor_client.get(reverse("operations:reports"), {"start": "2026-11-20", "end": "2026-11-19"})
+    assert response.status_code == 400
+    assert "The end date must not be before the start date." in response.content.decode()
+
+
+def test_the_capacity_page_lists_fourteen_days(supervisor_client):
+    page = supervisor_client.get(reverse("operations:capacity")).content.decode()
+    assert page.count("<meter") == 14
+
+
+def test_monitoring_is_offered_only_for_a_live_call(supervisor_client, agent):
+    booking = factories.BookingFactory(agent=agent, starts_at=timezone.now())
+    session = interview_services.session_for_booking(booking=booking)
+    assert supervisor_client.get(reverse("operations:monitor", args=[session.pk])).status_code == 404
+    InterviewSession.objects.filter(pk=session.pk).update(state=InterviewSession.State.LIVE)
+    page = supervisor_client.get(reverse("operations:monitor", args=[session.pk])).content.decode()
+    assert "They cannot see or hear you" in page
+    assert staff_client(agent).get(reverse("operations:monitor", args=[session.pk])).status_code == 403
