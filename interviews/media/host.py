@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamTrack
 
@@ -173,7 +173,11 @@ class MediaHost:
             raise MediaError("no call in progress")
         async with room.lock:
             await self.monitor_close(monitor_id=monitor_id)
-            pc = self._peer()
+            # Two m-lines of each kind: aiortc's default "balanced" bundling leaves the second video
+            # on a transport the bundle no longer uses, so everything goes on one.
+            pc = RTCPeerConnection(
+                RTCConfiguration(iceServers=self.ice_servers, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+            )
             monitor = Participant(pc=pc)
             room.monitors[monitor_id] = monitor
 
