@@ -1,25 +1,19 @@
 """The queue, dashboard and monitor WebSockets through the real ASGI stack and the real channel layer."""
 
-import contextlib
-from collections.abc import AsyncIterator
-
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from config.asgi import application
 from interviews import services as interview_services
 from interviews.models import InterviewSession
 from operations import selectors, services
 from operations.models import QueueEntry
 from tests import factories
 from tests.conftest import staff_client
+from tests.interviews.test_consumers import TIMEOUT, logged_in, socket
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
-ORIGIN = b"http://127.0.0.1"
-TIMEOUT = 5.0
 NO_ESTIMATE = "no estimate (no agent is on duty)"
 
 
@@ -28,28 +22,6 @@ def _english_open(db):
     rules = selectors.queue_settings_get()
     rules.open_languages, rules.confirm_at_position = ["en"], 0
     rules.save()
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@contextlib.asynccontextmanager
-async def socket(path: str, client: Client | None) -> AsyncIterator[tuple]:
-    headers = [(b"origin", ORIGIN)]
-    if client is not None:
-        headers.append((b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()))
-    communicator = WebsocketCommunicator(application, path, headers=headers)
-    connected, code = await communicator.connect(timeout=TIMEOUT)
-    try:
-        yield communicator, connected, code
-    finally:
-        if not communicator.future.done():
-            await communicator.disconnect(timeout=TIMEOUT)
-        elif not communicator.future.cancelled():
-            communicator.future.result()
 
 
 @database_sync_to_async

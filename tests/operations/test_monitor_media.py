@@ -5,7 +5,6 @@ import asyncio
 
 import av
 import pytest
-import pytest_asyncio
 from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import VideoStreamTrack
 
@@ -61,13 +60,6 @@ class Monitor:
         except TimeoutError:
             return False
         return True
-
-
-@pytest_asyncio.fixture
-async def host():
-    media_host = MediaHost()
-    yield media_host
-    await media_host.shutdown()
 
 
 async def test_a_monitor_is_refused_before_the_call_is_live(host):
