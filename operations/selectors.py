@@ -3,7 +3,7 @@
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -314,7 +314,6 @@ class Figures:
     abandonment_rate: float | None = None
     estimate_median_error: float | None = None
     estimate_inside_share: float | None = None
-    extra: dict = field(default_factory=dict)
 
 
 def _outcomes(*, start: datetime, end: datetime, zone: ZoneInfo) -> list[Outcome]:

@@ -1,11 +1,15 @@
-from datetime import time
+import random
+from datetime import time, timedelta
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import AgentLanguage, TaxpayerProfile, User
-from scheduling.models import WeeklyHours
+from interviews.models import InterviewSession
+from operations.models import AgentState, QueueEntry
+from operations.selectors import queue_settings_get
+from scheduling.models import Booking, WeeklyHours
 
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_DOMAIN = "demo.liveverify.test"
@@ -58,7 +62,64 @@ class Command(BaseCommand):
         for key, name, language, zone, needs in TAXPAYERS:
             user = self._user(key, name, User.Role.TAXPAYER, language, zone, now)
             TaxpayerProfile.objects.get_or_create(user=user, defaults=needs)
+        self._operations(now)
         self._print_logins()
+
+    def _operations(self, now) -> None:
+        """The talk-now queue open in English and Spanish, agents on duty, and a week of history."""
+        rules = queue_settings_get()
+        if not rules.open_languages:
+            rules.open_languages = ["en", "es"]
+            rules.save(update_fields=["open_languages"])
+        for key, state in (("okafor", "available"), ("rivera", "available"), ("nguyen", "break")):
+            AgentState.objects.get_or_create(
+                agent=User.objects.get(email=f"{key}@{DEMO_DOMAIN}"), defaults={"state": state, "since": now}
+            )
+        if Booking.objects.filter(reference__startswith="H").exists():
+            return
+        agents = list(User.objects.filter(role=User.Role.AGENT, email__endswith=DEMO_DOMAIN).order_by("email"))
+        taxpayers = list(User.objects.filter(role=User.Role.TAXPAYER, email__endswith=DEMO_DOMAIN))
+        chance = random.Random(2026)  # the same history on every machine  # noqa: S311
+        number = 0
+        for days_ago in range(1, 8):
+            day = (now - timedelta(days=days_ago)).replace(hour=14, minute=0, second=0, microsecond=0)
+            for slot in range(8):
+                number += 1
+                agent, taxpayer = agents[slot % len(agents)], taxpayers[slot % len(taxpayers)]
+                starts_at = day + timedelta(minutes=40 * (slot // len(agents)), seconds=slot)
+                joined = starts_at - timedelta(minutes=chance.randint(0, 6))
+                kind = "no_show" if slot == 7 else "completed"
+                booking = Booking.objects.create(
+                    reference=f"H{number:02d}-{days_ago:03d}",
+                    taxpayer=taxpayer,
+                    agent=agent,
+                    language="es" if agent.preferred_language == "es" else "en",
+                    starts_at=starts_at,
+                    ends_at=starts_at + timedelta(minutes=20),
+                    blocked_until=starts_at + timedelta(minutes=30),
+                    status=kind,
+                    confirmed_at=starts_at - timedelta(days=2),
+                    taxpayer_joined_at=None if kind == "no_show" else joined,
+                )
+                if kind == "no_show":
+                    continue
+                admitted = starts_at + timedelta(seconds=chance.randint(20, 420))
+                InterviewSession.objects.create(
+                    booking=booking,
+                    state="completed",
+                    waiting_since=joined,
+                    admitted_at=admitted,
+                    ended_at=admitted + timedelta(seconds=chance.randint(9 * 60, 22 * 60)),
+                )
+            QueueEntry.objects.create(
+                taxpayer=taxpayers[0],
+                language="en",
+                status=QueueEntry.Status.LEFT,
+                joined_at=day + timedelta(hours=2),
+                ended_at=day + timedelta(hours=2, minutes=chance.randint(3, 15)),
+                estimate_low_seconds=300,
+                estimate_high_seconds=900,
+            )
 
     def _user(self, key: str, name: str, role: str, language: str, zone: str, now) -> User:
         user, created = User.objects.get_or_create(

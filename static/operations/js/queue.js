@@ -12,7 +12,7 @@
   });
   var wsUrl = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/queue/";
   var audio = null;
-  var alerted = !root.querySelector("[data-ready-box]").hidden;
+  var alerted = false;  // asked already when the page opens: alert again, the person may have just come back
   var retry = 0;
   var finished = false;
   var title = document.title;
@@ -50,7 +50,6 @@
   }
 
   function show(message) {
-    root.dataset.position = message.position;
     root.querySelector("[data-position]").textContent = message.position;
     root.querySelector("[data-estimate]").textContent = message.estimate_text;
     root.querySelector("[data-ready-confirmed]").hidden = !message.ready;
