@@ -32,7 +32,6 @@
     var message = JSON.parse(event.data);
     if (message.type === "hello") {
       pc = new RTCPeerConnection({ iceServers: message.ice_servers || [] });
-      window.__monitorPeer = pc;
       ["audio", "video", "audio", "video"].forEach(function (kind) { pc.addTransceiver(kind, { direction: "recvonly" }); });
       pc.ontrack = function (e) {
         var index = pc.getTransceivers().indexOf(e.transceiver);
