@@ -211,3 +211,49 @@ def test_interview_pages_have_no_accessibility_violations(page, language):
     log_in(page, agent)
     _check(page, "/agent/interviews/AXE-001/")
     _check(page, "/agent/interviews/AXE-002/")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_operations_pages_have_no_accessibility_violations(page, language):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from interviews.models import InterviewSession
+    from operations import selectors
+
+    rules = selectors.queue_settings_get()
+    rules.open_languages = ["en", "es"]
+    rules.save()
+    agent = factories.AgentFactory(preferred_language=language)
+    factories.AgentStateFactory(agent=agent, since=timezone.now() - timedelta(minutes=4))
+    taxpayer = factories.TaxpayerFactory(preferred_language=language)
+    supervisor = factories.SupervisorFactory(preferred_language=language)
+    factories.QueueEntryFactory(joined_at=timezone.now() - timedelta(minutes=30))  # past the alert threshold
+    booking = factories.BookingFactory(agent=agent, starts_at=timezone.now())
+    InterviewSession.objects.create(booking=booking, state="live", admitted_at=timezone.now())
+
+    _set_language(page, language)
+    _check(page, "/wait-times/")
+    log_in(page, taxpayer)
+    _check(page, "/me/talk-now/")
+    page.locator("form.usa-form button[type=submit]").click()
+    page.locator("[data-position]").wait_for()
+    assert axe_violations(page) == []
+    page.context.clear_cookies()
+    log_in(page, agent)
+    _check(page, "/agent/talk-now/")
+    page.context.clear_cookies()
+    log_in(page, supervisor)
+    for path in [
+        "/supervisor/dashboard/",
+        "/supervisor/queue/settings/",
+        "/supervisor/reports/",
+        "/supervisor/capacity/",
+        f"/supervisor/reassign/{booking.reference}/",
+    ]:
+        _check(page, path)
+    _check(page, "/supervisor/reports/?start=2026-11-20&end=2026-11-01", expect_status=400)
+    page.goto("/supervisor/dashboard/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "usa-skipnav"
