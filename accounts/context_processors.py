@@ -14,7 +14,7 @@ _NAVIGATION = {
     ],
     User.Role.SUPERVISOR: [
         ("accounts:supervisor_home", _("Operations")),
-        ("operations:dashboard", _("Live dashboard")),
+        ("operations:dashboard", _("Dashboard")),
         ("scheduling:supervisor_schedule", _("Schedule")),
         ("accounts:staff_list", _("Staff")),
         ("scheduling:settings", _("Interview settings")),
