@@ -67,13 +67,19 @@ def eta_range(
     recent_lengths: Sequence[float],
     default_length: float,
     wrap_up_seconds: float,
+    leave_share: float = 0.0,
 ) -> tuple[int, int] | None:
     """The (low, high) wait in seconds for the taxpayer at `position` (1 = next), or None when no
-    agent is on duty in their language, so no honest estimate exists."""
+    agent is on duty in their language, so no honest estimate exists.
+
+    `leave_share` is the recent share of people who left the queue before being taken: the low end
+    assumes that many of those ahead leave too, the high end that nobody does.
+    """
     if not agents or position < 1:
         return None
     lengths = list(recent_lengths) or [default_length]
     short, long = quantile(lengths, LOW_QUANTILE), quantile(lengths, HIGH_QUANTILE)
-    low = _start_of(position, agents, short, wrap_up_seconds, lengths)
+    staying = 1 + round((position - 1) * (1 - min(max(leave_share, 0.0), 1.0)))
+    low = _start_of(staying, agents, short, wrap_up_seconds, lengths)
     high = _start_of(position, agents, long, wrap_up_seconds, lengths)
     return int(low), int(max(high, low))

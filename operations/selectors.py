@@ -86,6 +86,17 @@ def recent_lengths(*, now: datetime, limit: int = RECENT_INTERVIEWS) -> list[flo
     return [(ended - admitted).total_seconds() for admitted, ended in rows if ended > admitted]
 
 
+def recent_leave_share(*, now: datetime, limit: int = RECENT_INTERVIEWS) -> float:
+    """Of the latest queue entries whose turn is settled, the share who left before being taken."""
+    statuses = list(
+        QueueEntry.objects.filter(ended_at__lte=now, ended_at__gte=now - timedelta(days=7))
+        .exclude(status=QueueEntry.Status.WAITING)
+        .order_by("-ended_at")
+        .values_list("status", flat=True)[:limit]
+    )
+    return sum(status != QueueEntry.Status.TAKEN for status in statuses) / len(statuses) if statuses else 0.0
+
+
 def agents_on_duty(*, language: str, now: datetime, audio_only: bool = False) -> list[AgentOnDuty]:
     """The agents who will take talk-now taxpayers in this language, as the estimate sees them."""
     sessions = {}
@@ -135,6 +146,7 @@ def estimate_for(*, language: str, position: int, now: datetime, audio_only: boo
         recent_lengths=recent_lengths(now=now),
         default_length=rules.interview_minutes * 60 * 0.75,
         wrap_up_seconds=queue_settings_get().wrap_up_seconds,
+        leave_share=recent_leave_share(now=now),
     )
 
 
@@ -144,6 +156,7 @@ def queue_positions(*, language: str, now: datetime) -> list[dict]:
     agents = agents_on_duty(language=language, now=now)
     lengths = recent_lengths(now=now)
     wrap_up = queue_settings_get().wrap_up_seconds
+    leave_share = recent_leave_share(now=now)
     result = []
     for position, entry in enumerate(queue_waiting(language=language), start=1):
         estimate = eta_range(
@@ -152,6 +165,7 @@ def queue_positions(*, language: str, now: datetime) -> list[dict]:
             recent_lengths=lengths,
             default_length=rules.interview_minutes * 60 * 0.75,
             wrap_up_seconds=wrap_up,
+            leave_share=leave_share,
         )
         result.append({"entry": entry, "position": position, "estimate": estimate})
     return result

@@ -55,3 +55,13 @@ def test_without_recent_interviews_the_default_length_is_used():
 def test_quantile_interpolates():
     assert quantile([0, 10], 0.25) == 2.5
     assert quantile([7], 0.9) == 7.0
+
+
+def test_people_ahead_leaving_lowers_only_the_low_end():
+    agents = [AgentOnDuty("available")]
+    # Fifth in line, half of recent joiners left: the low end counts two ahead, the high end four.
+    assert estimate(5, agents, wrap_up=0, lengths=[600.0]) == (2400, 2400)
+    low, high = eta_range(
+        position=5, agents=agents, recent_lengths=[600.0], default_length=900.0, wrap_up_seconds=0, leave_share=0.5
+    )
+    assert (low, high) == (1200, 2400)

@@ -444,3 +444,13 @@ def test_monitoring_a_live_call_is_audited(waiting_booking, supervisor):
     record = AuditRecord.objects.get(action="session.monitor")
     assert (record.actor, record.object_id) == (supervisor, str(session.pk))
     refused("role", services.session_monitor_start, supervisor=waiting_booking.agent, session_id=session.pk)
+
+
+def test_the_share_who_left_lately_widens_the_estimate_downwards(agent):
+    available(agent)
+    for status in ("left", "expired", "taken", "taken"):
+        factories.QueueEntryFactory(status=status, joined_at=NOW - timedelta(hours=1), ended_at=NOW)
+    assert selectors.recent_leave_share(now=NOW) == 0.5
+    entries = [join(at=NOW + timedelta(seconds=index)) for index in range(3)]
+    # Third in line, one agent, 1020 s a turn: the low end counts one person ahead, the high end two.
+    assert (entries[2].estimate_low_seconds, entries[2].estimate_high_seconds) == (1020, 2040)
