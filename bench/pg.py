@@ -34,12 +34,14 @@ def roster(*, agents: int, seed: int = 7) -> list:
     from django.db import connection
 
     from accounts.models import AgentLanguage, User
+    from operations.models import QueueEntry
     from scheduling.models import Booking, WeeklyHours
 
     random.seed(seed)
     # The audit trail refuses DELETE by design; the benchmark's own database starts it afresh.
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE interviews_auditrecord")
+    QueueEntry.objects.all().delete()
     Booking.objects.all().delete()
     User.objects.all().delete()
     created = User.objects.bulk_create(

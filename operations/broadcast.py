@@ -3,6 +3,7 @@ group, and a nudge to every supervisor's dashboard and agent's page. Sent once p
 after it commits."""
 
 import threading
+import uuid
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -39,22 +40,38 @@ def queue_message(*, language: str, taken: list[int], now=None) -> dict:
 
     now = now or timezone.now()
     rules = selectors.queue_settings_get()
-    entries = {}
-    for row in selectors.queue_positions(language=language, now=now):
-        entry = row["entry"]
-        entries[str(entry.pk)] = {
-            "position": row["position"],
-            "low": row["estimate"][0] if row["estimate"] else None,
-            "high": row["estimate"][1] if row["estimate"] else None,
-            "ask_ready": entry.ready_requested_at is not None and entry.ready_confirmed_at is None,
-            "ready": entry.ready_confirmed_at is not None,
-        }
+    entries = dict(_place(row) for row in selectors.queue_positions(language=language, now=now))
     return {
         "type": "queue.update",
         "open": language in rules.open_languages,
         "entries": entries,
         "taken": [str(pk) for pk in taken],
         "interview_url": reverse("interviews:join"),
+    }
+
+
+def _place(row: dict) -> tuple[str, dict]:
+    entry, estimate = row["entry"], row["estimate"]
+    return str(entry.pk), {
+        "position": row["position"],
+        "low": estimate[0] if estimate else None,
+        "high": estimate[1] if estimate else None,
+        "ask_ready": entry.ready_requested_at is not None and entry.ready_confirmed_at is None,
+        "ready": entry.ready_confirmed_at is not None,
+    }
+
+
+def place_message(*, entry, now=None) -> dict:
+    """The queue.update a socket that just opened is sent: its own place only, the whole queue unread."""
+    from operations import selectors
+
+    rules = selectors.queue_settings_get()
+    key, place = _place(selectors.queue_place(entry=entry, now=now or timezone.now()))
+    return {
+        "type": "queue.update",
+        "open": entry.language in rules.open_languages,
+        "entries": {key: place},
+        "taken": [],
     }
 
 
@@ -70,4 +87,5 @@ def _flush() -> None:
     for language in sorted(languages):
         message = queue_message(language=language, taken=taken, now=now)
         async_to_sync(layer.group_send)(queue_group(language), message)
-    async_to_sync(layer.group_send)(STAFF_GROUP, {"type": "operations.changed"})
+    # The stamp lets the supervisors' dashboards in one process render each change once.
+    async_to_sync(layer.group_send)(STAFF_GROUP, {"type": "operations.changed", "stamp": uuid.uuid4().hex})

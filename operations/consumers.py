@@ -1,3 +1,4 @@
+import asyncio
 from zoneinfo import ZoneInfo
 
 from channels.db import database_sync_to_async
@@ -34,8 +35,7 @@ class QueueConsumer(SignalingConsumer):
             return
         self.entry_id, self.group = str(entry.pk), broadcast.queue_group(entry.language)
         await self.channel_layer.group_add(self.group, self.channel_name)
-        message = await database_sync_to_async(broadcast.queue_message)(language=entry.language, taken=[])
-        await self.queue_update(message)
+        await self.queue_update(await database_sync_to_async(broadcast.place_message)(entry=entry))
 
     async def disconnect(self, code: int) -> None:
         if self.entry_id is None:
@@ -89,8 +89,10 @@ class StaffPageConsumer(SignalingConsumer):
         await self.send_json({"type": "pong"})
 
     async def operations_changed(self, event: dict) -> None:
-        html = await database_sync_to_async(self.render)()
-        await self.send_json({"type": "fragment", "html": html})
+        await self.send_json({"type": "fragment", "html": await self.rendered(event.get("stamp"))})
+
+    async def rendered(self, stamp: str | None) -> str:
+        return await database_sync_to_async(self.render)()
 
     def render(self) -> str:
         raise NotImplementedError
@@ -101,8 +103,33 @@ class StaffPageConsumer(SignalingConsumer):
             return render(user)
 
 
+# The latest dashboard rendered in this process for each language and zone: (stamp, html).
+_dashboards: dict[tuple[str, str], tuple[str, asyncio.Future]] = {}
+
+
 class DashboardConsumer(StaffPageConsumer):
+    """The supervisors' dashboard. It shows nobody's own data, so each change is rendered once per
+    language and time zone in a process, however many supervisors watch."""
+
     role = "supervisor"
+
+    async def rendered(self, stamp: str | None) -> str:
+        user = self.scope["user"]
+        key = (user.preferred_language, user.time_zone)
+        cached = _dashboards.get(key)
+        if stamp is not None and cached is not None and cached[0] == stamp:
+            return await asyncio.shield(cached[1])
+        future = asyncio.get_running_loop().create_future()
+        if stamp is not None:
+            _dashboards[key] = (stamp, future)
+        try:
+            html = await database_sync_to_async(self.render)()
+        except Exception as error:
+            future.set_exception(error)
+            future.exception()  # retrieved: the waiting consumers get it, the loop does not warn
+            raise
+        future.set_result(html)
+        return html
 
     def render(self) -> str:
         from operations.views import dashboard_live_html

@@ -43,7 +43,8 @@ def _rest_of_call(elapsed: float, length: float, lengths: list[float]) -> float:
     return (statistics.median(longer) - elapsed) if longer else 60.0
 
 
-def _start_of(position: int, agents: Sequence[AgentOnDuty], length: float, wrap_up: float, lengths: list) -> float:
+def _starts(count: int, agents: Sequence[AgentOnDuty], length: float, wrap_up: float, lengths: list) -> list[float]:
+    """When each of the first `count` places in line is taken, in one pass over the agents' turns."""
     free_at = []
     for agent in agents:
         if agent.state == "available":
@@ -53,11 +54,12 @@ def _start_of(position: int, agents: Sequence[AgentOnDuty], length: float, wrap_
         else:
             free_at.append(_rest_of_call(agent.elapsed_seconds, length, lengths) + wrap_up)
     heapq.heapify(free_at)
-    start = 0.0
-    for _place in range(position):
+    starts = []
+    for _place in range(count):
         start = heapq.heappop(free_at)
+        starts.append(start)
         heapq.heappush(free_at, start + length + wrap_up)
-    return start
+    return starts
 
 
 def eta_range(
@@ -75,11 +77,39 @@ def eta_range(
     `leave_share` is the recent share of people who left the queue before being taken: the low end
     assumes that many of those ahead leave too, the high end that nobody does.
     """
-    if not agents or position < 1:
+    if position < 1:
         return None
+    ranges = eta_ranges(
+        count=position,
+        agents=agents,
+        recent_lengths=recent_lengths,
+        default_length=default_length,
+        wrap_up_seconds=wrap_up_seconds,
+        leave_share=leave_share,
+    )
+    return ranges[-1] if ranges else None
+
+
+def eta_ranges(
+    *,
+    count: int,
+    agents: Sequence[AgentOnDuty],
+    recent_lengths: Sequence[float],
+    default_length: float,
+    wrap_up_seconds: float,
+    leave_share: float = 0.0,
+) -> list[tuple[int, int]]:
+    """`eta_range` for places 1 to `count` at once (a whole queue in one pass); empty without agents."""
+    if not agents or count < 1:
+        return []
     lengths = list(recent_lengths) or [default_length]
     short, long = quantile(lengths, LOW_QUANTILE), quantile(lengths, HIGH_QUANTILE)
-    staying = 1 + round((position - 1) * (1 - min(max(leave_share, 0.0), 1.0)))
-    low = _start_of(staying, agents, short, wrap_up_seconds, lengths)
-    high = _start_of(position, agents, long, wrap_up_seconds, lengths)
-    return int(low), int(max(high, low))
+    low_starts = _starts(count, agents, short, wrap_up_seconds, lengths)
+    high_starts = _starts(count, agents, long, wrap_up_seconds, lengths)
+    keep = 1 - min(max(leave_share, 0.0), 1.0)
+    result = []
+    for position in range(1, count + 1):
+        low = low_starts[round((position - 1) * keep)]
+        high = high_starts[position - 1]
+        result.append((int(low), int(max(high, low))))
+    return result

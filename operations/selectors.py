@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from interviews.models import InterviewSession
-from operations.eta import AgentOnDuty, eta_range, quantile
+from operations.eta import AgentOnDuty, eta_range, eta_ranges, quantile
 from operations.models import AgentState, QueueEntry, QueueSettings
 from scheduling.models import Booking
 from scheduling.selectors import interview_settings_get, open_times_list, working_intervals
@@ -125,9 +125,7 @@ def agents_on_duty(*, language: str, now: datetime, audio_only: bool = False) ->
 
 def queue_waiting(*, language: str | None = None) -> QuerySet[QueueEntry]:
     """Entries still in the queue, in the order agents take them."""
-    rows = QueueEntry.objects.filter(status=QueueEntry.Status.WAITING).select_related(
-        "taxpayer", "taxpayer__taxpayer_profile"
-    )
+    rows = QueueEntry.objects.filter(status=QueueEntry.Status.WAITING)
     if language is not None:
         rows = rows.filter(language=language)
     return rows.order_by("joined_at", "pk")
@@ -150,25 +148,36 @@ def estimate_for(*, language: str, position: int, now: datetime, audio_only: boo
     )
 
 
+def _estimates(*, language: str, count: int, now: datetime) -> list[tuple[int, int]]:
+    return eta_ranges(
+        count=count,
+        agents=agents_on_duty(language=language, now=now),
+        recent_lengths=recent_lengths(now=now),
+        default_length=interview_settings_get().interview_minutes * 60 * 0.75,
+        wrap_up_seconds=queue_settings_get().wrap_up_seconds,
+        leave_share=recent_leave_share(now=now),
+    )
+
+
 def queue_positions(*, language: str, now: datetime) -> list[dict]:
     """Every waiting entry of a language with its place and estimate, in queue order."""
-    rules = interview_settings_get()
-    agents = agents_on_duty(language=language, now=now)
-    lengths = recent_lengths(now=now)
-    wrap_up = queue_settings_get().wrap_up_seconds
-    leave_share = recent_leave_share(now=now)
-    result = []
-    for position, entry in enumerate(queue_waiting(language=language), start=1):
-        estimate = eta_range(
-            position=position,
-            agents=agents,
-            recent_lengths=lengths,
-            default_length=rules.interview_minutes * 60 * 0.75,
-            wrap_up_seconds=wrap_up,
-            leave_share=leave_share,
-        )
-        result.append({"entry": entry, "position": position, "estimate": estimate})
-    return result
+    entries = list(queue_waiting(language=language))
+    estimates = _estimates(language=language, count=len(entries), now=now)
+    return [
+        {"entry": entry, "position": position, "estimate": estimates[position - 1] if estimates else None}
+        for position, entry in enumerate(entries, start=1)
+    ]
+
+
+def queue_place(*, entry: QueueEntry, now: datetime) -> dict:
+    """One waiting entry's place and estimate, without reading the whole queue."""
+    ahead = (
+        queue_waiting(language=entry.language)
+        .filter(Q(joined_at__lt=entry.joined_at) | Q(joined_at=entry.joined_at, pk__lt=entry.pk))
+        .count()
+    )
+    estimates = _estimates(language=entry.language, count=ahead + 1, now=now)
+    return {"entry": entry, "position": ahead + 1, "estimate": estimates[-1] if estimates else None}
 
 
 @dataclass
@@ -211,7 +220,7 @@ def waiting_board(*, now: datetime) -> list[WaitingPerson]:
                 connected=session.taxpayer_connected,
             )
         )
-    for entry in queue_waiting():
+    for entry in queue_waiting().select_related("taxpayer", "taxpayer__taxpayer_profile"):
         people.append(
             WaitingPerson(
                 name=entry.taxpayer.full_name,
@@ -463,22 +472,23 @@ def capacity_days(*, first: date, days: int, zone: ZoneInfo) -> list[dict]:
     return rows
 
 
-def public_waits(*, now: datetime) -> dict:
-    """What the public wait-time page shows: estimates now and the last 30 days as they happened."""
+def queue_overview(*, now: datetime) -> list[dict]:
+    """Each language the queue can open for: open or not, people waiting, the estimate for a newcomer."""
     rules = queue_settings_get()
-    languages = []
+    rows = []
     for language in queue_languages():
         waiting = queue_waiting(language=language).count()
-        next_open = open_times_list(language=language, now=now)
-        languages.append(
-            {
-                "code": language,
-                "open": language in rules.open_languages,
-                "waiting": waiting,
-                "estimate": estimate_for(language=language, position=waiting + 1, now=now)
-                if language in rules.open_languages
-                else None,
-                "next_booking": next_open[0].starts_at if next_open else None,
-            }
-        )
+        is_open = language in rules.open_languages
+        estimate = estimate_for(language=language, position=waiting + 1, now=now) if is_open else None
+        rows.append({"code": language, "open": is_open, "waiting": waiting, "estimate": estimate})
+    return rows
+
+
+def public_waits(*, now: datetime) -> dict:
+    """What the public wait-time page shows: estimates now, the next open booking, and the last
+    30 days as they happened."""
+    languages = queue_overview(now=now)
+    for row in languages:
+        next_open = open_times_list(language=row["code"], now=now)
+        row["next_booking"] = next_open[0].starts_at if next_open else None
     return {"languages": languages, "month": figures_between(start=now - timedelta(days=30), end=now)}

@@ -51,9 +51,7 @@ def talk_now(request: HttpRequest) -> HttpResponse:
         )
     else:
         context["booking"] = active_booking_for(taxpayer=request.user)
-        context["open_languages"] = [
-            row for row in selectors.public_waits(now=timezone.now())["languages"] if row["open"]
-        ]
+        context["open_languages"] = [row for row in selectors.queue_overview(now=timezone.now()) if row["open"]]
     return render(request, "operations/talk_now.html", context, status=400 if form.errors else 200)
 
 
@@ -98,7 +96,7 @@ def agent_panel_context(user: User) -> dict:
     languages = set(user.agent_languages.values_list("language", flat=True))
     return {
         "state": selectors.agent_state_get(agent=user, now=now),
-        "queues": [row for row in selectors.public_waits(now=now)["languages"] if row["code"] in languages],
+        "queues": [row for row in selectors.queue_overview(now=now) if row["code"] in languages],
         "due": selectors.agent_due_booking(agent=user, now=now),
         "now": now,
         "state_choices": forms.AgentStateForm.base_fields["state"].choices,
@@ -154,7 +152,7 @@ def dashboard_context(user: User) -> dict:
         "waiting": waiting,
         "alerts": [person for person in waiting if person.alert],
         "today": selectors.figures_between(start=day_start, end=day_end, zone=zone),
-        "queues": selectors.public_waits(now=now)["languages"],
+        "queues": selectors.queue_overview(now=now),
         "state_choices": forms.AgentStateForm.base_fields["state"].choices,
     }
 
