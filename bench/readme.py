@@ -15,12 +15,13 @@ def _load(name: str) -> dict | None:
 
 def render() -> str:
     lines: list[str] = []
+    first = next(filter(None, map(_load, ["http_pages", "open_times", "booking_race", "queue_sim", "fanout"])), None)
+    if first:
+        machine = first["machine"]
+        lines += [f"Machine: {machine['cpu']}, {machine['cores']} cores, Python {machine['python']}.", ""]
     pages = _load("http_pages")
     if pages:
-        machine = pages["machine"]
         lines += [
-            f"Machine: {machine['cpu']}, {machine['cores']} cores, Python {machine['python']}.",
-            "",
             f"**Page latency** (`bench/http_pages.py`, {pages['when']}, {pages['rounds']} interleaved rounds, "
             f"{pages['server']}):",
             "",

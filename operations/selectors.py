@@ -295,18 +295,22 @@ def agent_next_booking(*, agent: User, start: datetime, end: datetime) -> Bookin
 def verified_share(sessions: Iterable[InterviewSession]) -> float | None:
     """Share of completed interviews whose outcome is "verified"; None until outcomes are recorded.
 
-    The outcome model (interviews.VerificationOutcome, OneToOne to the session as "outcome") is
-    being built separately; until it exists there is nothing honest to count.
+    The outcome (interviews.VerificationOutcome, one per session as `session.outcome`, with
+    `result` in verified / not_verified / inconclusive) is being built separately; until that
+    model exists there is nothing honest to count, and the figure shows as a dash.
     """
-    try:
-        outcome_model = apps.get_model("interviews", "VerificationOutcome")
-    except LookupError:
-        return None
     ids = [session.pk for session in sessions]
-    if not ids:
+    if not ids or not _outcomes_exist():
         return None
-    verified = outcome_model.objects.filter(session_id__in=ids, result="verified").count()
-    return verified / len(ids)
+    return InterviewSession.objects.filter(pk__in=ids, outcome__result="verified").count() / len(ids)
+
+
+def _outcomes_exist() -> bool:
+    try:
+        apps.get_model("interviews", "VerificationOutcome")
+    except LookupError:
+        return False
+    return True
 
 
 @dataclass
