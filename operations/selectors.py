@@ -272,12 +272,17 @@ def agents_board(*, now: datetime, day_start: datetime) -> list[AgentRow]:
 
 
 def agent_due_booking(*, agent: User, now: datetime) -> Booking | None:
-    """The agent's booked interview whose taxpayer is in the waiting room now, if any."""
-    return (
-        Booking.objects.filter(agent=agent, status=Booking.Status.ACTIVE, session__state=InterviewSession.State.WAITING)
-        .order_by("starts_at")
-        .first()
-    )
+    """The interview an agent should go to before taking anyone new: a booked one whose taxpayer is
+    in the waiting room, else a talk-now one they took that has not started yet."""
+    active = Booking.objects.filter(agent=agent, status=Booking.Status.ACTIVE).order_by("starts_at")
+    waiting = active.filter(session__state=InterviewSession.State.WAITING).first()
+    if waiting is not None:
+        return waiting
+    return active.filter(
+        queue_entry__isnull=False,
+        starts_at__lte=now,
+        session__state__in=[InterviewSession.State.SCHEDULED, InterviewSession.State.ABANDONED],
+    ).first()
 
 
 def agent_next_booking(*, agent: User, start: datetime, end: datetime) -> Booking | None:

@@ -454,3 +454,23 @@ def test_the_share_who_left_lately_widens_the_estimate_downwards(agent):
     entries = [join(at=NOW + timedelta(seconds=index)) for index in range(3)]
     # Third in line, one agent, 1020 s a turn: the low end counts one person ahead, the high end two.
     assert (entries[2].estimate_low_seconds, entries[2].estimate_high_seconds) == (1020, 2040)
+
+
+def test_an_agent_who_took_someone_is_sent_back_to_them_rather_than_taking_another(agent):
+    available(agent)
+    first = join(at=NOW)
+    join(at=NOW + timedelta(seconds=1))
+    booking = services.queue_take_next(agent=agent, now=NOW)
+
+    assert services.queue_take_next(agent=agent, now=NOW + timedelta(minutes=1)) == booking
+    assert booking.taxpayer == first.taxpayer
+    assert QueueEntry.objects.filter(status=QueueEntry.Status.WAITING).count() == 1
+
+
+def test_the_sweep_task_runs_the_queue_sweep():
+    from operations.tasks import sweep_queue
+
+    entry = join()
+    QueueEntry.objects.filter(pk=entry.pk).update(disconnected_at=datetime.now(UTC) - timedelta(hours=1))
+    assert sweep_queue.delay().get() == {"expired": 1, "available": 0}
+    assert QueueEntry.objects.get(pk=entry.pk).status == QueueEntry.Status.EXPIRED
