@@ -22,16 +22,17 @@ def queue_group(language: str) -> str:
 def queue_changed(language: str | None = None, *, taken=None) -> None:
     """Schedule the updates for after the commit; `language` None means every language's
     estimates may have moved (an agent's state changed)."""
-    connection = transaction.get_connection()
-    if not any(callback[1] is _flush for callback in connection.run_on_commit):
+    scheduled = any(callback[1] is _flush for callback in transaction.get_connection().run_on_commit)
+    if not scheduled:  # the first change of this transaction (or one rolled back left stale news)
         _pending.languages, _pending.all, _pending.taken = set(), False, []
-        transaction.on_commit(_flush)
     if language is None:
         _pending.all = True
     else:
         _pending.languages.add(language)
     if taken is not None:
         _pending.taken.append(taken.pk)
+    if not scheduled:  # outside a transaction this sends at once, so the news is in place first
+        transaction.on_commit(_flush)
 
 
 def queue_message(*, language: str, taken: list[int], now=None) -> dict:
