@@ -18,7 +18,7 @@ urlpatterns = [
     path("supervisor/agents/<int:pk>/state/", views.staff_state, name="staff_state"),
     path("supervisor/reassign/", views.reassign_find, name="reassign_find"),
     path("supervisor/reassign/<str:reference>/", views.reassign, name="reassign"),
-    path("supervisor/reports/", views.reports, name="reports"),
+    path("supervisor/figures/", views.reports, name="reports"),
     path("supervisor/capacity/", views.capacity, name="capacity"),
     path("supervisor/monitor/<int:session_id>/", views.monitor, name="monitor"),
 ]

@@ -248,12 +248,12 @@ def test_operations_pages_have_no_accessibility_violations(page, language):
     for path in [
         "/supervisor/dashboard/",
         "/supervisor/queue/settings/",
-        "/supervisor/reports/",
+        "/supervisor/figures/",
         "/supervisor/capacity/",
         f"/supervisor/reassign/{booking.reference}/",
     ]:
         _check(page, path)
-    _check(page, "/supervisor/reports/?start=2026-11-20&end=2026-11-01", expect_status=400)
+    _check(page, "/supervisor/figures/?start=2026-11-20&end=2026-11-01", expect_status=400)
     page.goto("/supervisor/dashboard/")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "usa-skipnav"
