@@ -25,6 +25,7 @@ from accounts.decorators import role_required, signed_in
 from accounts.errors import AccountError
 from accounts.models import TaxpayerProfile, User
 from interviews import selectors as interview_selectors
+from interviews.models import ProofingReport
 from scheduling import selectors as scheduling_selectors
 
 PENDING_KEY = "accounts_pending_two_factor"
@@ -285,6 +286,7 @@ def supervisor_home(request: HttpRequest) -> HttpResponse:
     zone = ZoneInfo(request.user.time_zone)
     start = datetime.combine(timezone.now().astimezone(zone).date(), time(0), tzinfo=zone)
     context = {
+        "open_reports": ProofingReport.objects.filter(reviewed_at__isnull=True).count(),
         "agent_count": staff.filter(role=User.Role.AGENT, is_active=True).count(),
         "taxpayer_count": User.objects.filter(role=User.Role.TAXPAYER, is_active=True).count(),
         "unenrolled": staff.exclude(totpdevice__confirmed=True).order_by("full_name"),
