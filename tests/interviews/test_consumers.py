@@ -623,3 +623,25 @@ async def test_call_admitted_while_the_media_host_was_away_relays_once_a_host_is
     finally:
         await taxpayer_peer.pc.close()
         await agent_peer.pc.close()
+
+
+async def test_challenge_and_code_notice_reach_the_taxpayer_only(interview):
+    async with both_joined(interview) as (taxpayer, agent):
+        await agent.send_json_to({"type": "admit"})
+        assert error_code(await agent.receive_json_from(timeout=TIMEOUT)) == "media_unavailable"
+        assert (await agent.receive_json_from(timeout=TIMEOUT))["state"] == "live"
+        assert (await taxpayer.receive_json_from(timeout=TIMEOUT))["state"] == "live"
+
+        def issue():
+            challenge = services.challenge_issue(session_id=interview.session.pk, agent=interview.session.booking.agent)
+            services.code_send(session_id=interview.session.pk, agent=interview.session.booking.agent, channel="email")
+            return challenge
+
+        challenge = await database_sync_to_async(issue)()
+        shown = await taxpayer.receive_json_from(timeout=TIMEOUT)
+        assert shown["type"] == "challenge" and shown["text"]
+        if challenge.digits:
+            assert " ".join(challenge.digits) in shown["text"]
+        code_notice = await taxpayer.receive_json_from(timeout=TIMEOUT)
+        assert code_notice["type"] == "code_sent" and "•••@example.org" in code_notice["text"]
+        await agent.receive_nothing(timeout=0.3)
