@@ -1,3 +1,5 @@
+import json
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -77,6 +79,10 @@ class AuditRecord(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.object_type}:{self.object_id}"
+
+    @property
+    def details_text(self) -> str:
+        return json.dumps(self.details, sort_keys=True, ensure_ascii=False)
 
 
 class Strength(models.IntegerChoices):
