@@ -101,6 +101,11 @@ class InterviewConsumer(SignalingConsumer):
                 "ice_servers": selectors.ice_servers_for(user_id=user.pk),
             }
         )
+        if role == "taxpayer":
+            # A challenge shown before a reload is shown again.
+            pending = await database_sync_to_async(selectors.pending_challenge)(session_id=session.pk)
+            if pending is not None:
+                await self.interview_challenge({"kind": pending.kind, "digits": pending.digits})
 
     async def disconnect(self, code: int) -> None:
         if self.role is None:

@@ -14,7 +14,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
-from interviews.models import InterviewSession, Strength, Verification, VerificationOutcome
+from interviews.models import ChallengePrompt, InterviewSession, Strength, Verification, VerificationOutcome
 from scheduling.models import Booking
 from scheduling.selectors import interview_settings_get
 
@@ -245,3 +245,10 @@ def audit_records_filter(records, *, action: str, actor: str, reference: str, si
     if until:
         records = records.filter(at__date__lte=until)
     return records
+
+
+def pending_challenge(*, session_id: int) -> ChallengePrompt | None:
+    """The challenge the agent has shown and not yet marked, if any."""
+    return ChallengePrompt.objects.filter(
+        verification__session_id=session_id, result=ChallengePrompt.Result.PENDING
+    ).first()

@@ -645,3 +645,17 @@ async def test_challenge_and_code_notice_reach_the_taxpayer_only(interview):
         code_notice = await taxpayer.receive_json_from(timeout=TIMEOUT)
         assert code_notice["type"] == "code_sent" and "•••@example.org" in code_notice["text"]
         await agent.receive_nothing(timeout=0.3)
+
+
+async def test_a_pending_challenge_is_shown_again_after_the_taxpayer_reconnects(interview):
+    def live_with_challenge():
+        InterviewSession.objects.filter(pk=interview.session.pk).update(state="live", admitted_at=NOW)
+        return services.challenge_issue(session_id=interview.session.pk, agent=interview.session.booking.agent)
+
+    challenge = await database_sync_to_async(live_with_challenge)()
+    async with joined(interview.path, interview.taxpayer) as (taxpayer, _hello):
+        shown = await taxpayer.receive_json_from(timeout=TIMEOUT)
+        assert shown == {
+            "type": "challenge",
+            "text": services.challenge_text(kind=challenge.kind, digits=challenge.digits),
+        }
