@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TIME_ZONE_CHOICES, TaxpayerProfile, User
@@ -125,6 +126,28 @@ class TaxpayerNeedsForm(USWDSFormMixin, forms.ModelForm):
             "audio_only": _("Choose this if you have no camera. Some checks cannot be done without video."),
         }
         widgets = {"phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"})}
+
+
+class ClaimedIdentityForm(USWDSFormMixin, forms.ModelForm):
+    """The identity the taxpayer claims; the agent checks it against their documents."""
+
+    class Meta:
+        model = TaxpayerProfile
+        fields = ["date_of_birth", "street_address", "city", "state", "postal_code"]
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
+            "street_address": forms.TextInput(attrs={"autocomplete": "street-address"}),
+            "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
+            "state": forms.TextInput(attrs={"autocomplete": "address-level1"}),
+            "postal_code": forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
+        }
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data["date_of_birth"]
+        today = timezone.localdate()
+        if born and not (today.replace(year=today.year - 130) <= born <= today):
+            raise forms.ValidationError(_("Enter your real date of birth."))
+        return born
 
 
 class StaffForm(USWDSFormMixin, forms.Form):

@@ -24,6 +24,7 @@ phone_validator = RegexValidator(
     r"^\+[1-9][0-9]{7,14}$",
     _("Enter the phone number in international form, for example +12025550143."),
 )
+zip_validator = RegexValidator(r"^[0-9]{5}(-[0-9]{4})?$", _("Enter a ZIP code such as 20500 or 20500-0003."))
 
 
 class UserManager(BaseUserManager):
@@ -112,6 +113,12 @@ class TaxpayerProfile(models.Model):
     needs_sign_language = models.BooleanField(_("sign-language interpreter"), default=False)
     audio_only = models.BooleanField(_("audio only (no camera)"), default=False)
     other_needs = models.CharField(_("anything else that would help"), max_length=300, blank=True)
+    # The identity the taxpayer claims; the agent checks it against the documents shown.
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    street_address = models.CharField(_("street address"), max_length=200, blank=True)
+    city = models.CharField(_("city or town"), max_length=100, blank=True)
+    state = models.CharField(_("state or territory"), max_length=40, blank=True)
+    postal_code = models.CharField(_("ZIP code"), max_length=10, blank=True, validators=[zip_validator])
 
     class Meta:
         verbose_name = _("taxpayer profile")
@@ -119,6 +126,10 @@ class TaxpayerProfile(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+    @property
+    def claimed_identity_complete(self) -> bool:
+        return bool(self.date_of_birth and self.street_address and self.city and self.state and self.postal_code)
 
 
 class AgentLanguage(models.Model):

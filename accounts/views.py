@@ -25,6 +25,7 @@ from accounts.decorators import role_required, signed_in
 from accounts.errors import AccountError
 from accounts.models import TaxpayerProfile, User
 from interviews import selectors as interview_selectors
+from interviews.models import ProofingReport
 from scheduling import selectors as scheduling_selectors
 
 PENDING_KEY = "accounts_pending_two_factor"
@@ -215,17 +216,18 @@ def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
     data = request.POST if request.method == "POST" else None
     form = forms.ProfileForm(data, instance=user)
-    needs_form = None
+    needs_form = identity_form = None
     if user.is_taxpayer:
-        needs_form = forms.TaxpayerNeedsForm(data, instance=TaxpayerProfile.objects.get_or_create(user=user)[0])
+        taxpayer_profile = TaxpayerProfile.objects.get_or_create(user=user)[0]
+        needs_form = forms.TaxpayerNeedsForm(data, instance=taxpayer_profile)
+        identity_form = forms.ClaimedIdentityForm(data, instance=taxpayer_profile)
     if request.method == "POST":
-        form_valid = form.is_valid()
-        needs_valid = needs_form is None or needs_form.is_valid()
-        if form_valid and needs_valid:
+        valid = [f.is_valid() for f in (form, needs_form, identity_form) if f is not None]
+        if all(valid):
             services.profile_update(
                 user=user,
                 fields={name: form.cleaned_data[name] for name in forms.ProfileForm.Meta.fields},
-                profile_fields=needs_form.cleaned_data if needs_form else None,
+                profile_fields=needs_form.cleaned_data | identity_form.cleaned_data if needs_form else None,
             )
             messages.success(request, _("Your profile is saved."))
             response = redirect("accounts:profile")
@@ -237,8 +239,14 @@ def profile(request: HttpRequest) -> HttpResponse:
             )
             return response
         user.refresh_from_db()
-    status = 400 if form.errors or (needs_form and needs_form.errors) else 200
-    return render(request, "accounts/profile.html", {"form": form, "needs_form": needs_form}, status=status)
+    status = 400 if any(f is not None and f.errors for f in (form, needs_form, identity_form)) else 200
+    context = {
+        "form": form,
+        "needs_form": needs_form,
+        "identity_form": identity_form,
+        "identity_status": interview_selectors.identity_status_for(user) if user.is_taxpayer else None,
+    }
+    return render(request, "accounts/profile.html", context, status=status)
 
 
 @role_required(User.Role.TAXPAYER)
@@ -251,6 +259,10 @@ def taxpayer_home(request: HttpRequest) -> HttpResponse:
         "zone_name": request.user.get_time_zone_display(),
         "rules": scheduling_selectors.interview_settings_get(),
         "join_open": booking is not None and interview_selectors.join_is_open(booking=booking),
+        "identity_status": interview_selectors.identity_status_for(request.user),
+        "follow_up": interview_selectors.follow_up_outcome_for(request.user),
+        "identity_complete": getattr(request.user, "taxpayer_profile", None) is not None
+        and request.user.taxpayer_profile.claimed_identity_complete,
     }
     return render(request, "accounts/taxpayer_home.html", context)
 
@@ -274,6 +286,7 @@ def supervisor_home(request: HttpRequest) -> HttpResponse:
     zone = ZoneInfo(request.user.time_zone)
     start = datetime.combine(timezone.now().astimezone(zone).date(), time(0), tzinfo=zone)
     context = {
+        "open_reports": ProofingReport.objects.filter(reviewed_at__isnull=True).count(),
         "agent_count": staff.filter(role=User.Role.AGENT, is_active=True).count(),
         "taxpayer_count": User.objects.filter(role=User.Role.TAXPAYER, is_active=True).count(),
         "unenrolled": staff.exclude(totpdevice__confirmed=True).order_by("full_name"),

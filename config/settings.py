@@ -248,5 +248,15 @@ if TURN_URLS and not TURN_SECRET:
 # A participant gone longer than this turns a live call into an interrupted one.
 INTERVIEW_RECONNECT_SECONDS = env_int("INTERVIEW_RECONNECT_SECONDS", 90, minimum=10)
 CELERY_BEAT_SCHEDULE["interviews-sweep"] = {"task": "interviews.tasks.sweep_sessions", "schedule": 30.0}
+
+# Identity verification: the one-time code read out in the call, and where texts go.
+ONE_TIME_CODE_SECONDS = env_int("ONE_TIME_CODE_SECONDS", 600, minimum=60)
+ONE_TIME_CODE_ATTEMPTS = env_int("ONE_TIME_CODE_ATTEMPTS", 5, minimum=1)
+ONE_TIME_CODES_PER_INTERVIEW = env_int("ONE_TIME_CODES_PER_INTERVIEW", 5, minimum=1)
+SMS_BACKEND = env_str("SMS_BACKEND", "interviews.sms.ConsoleBackend")
+# Technical call metadata (join times, connection history, one-time code hashes) is deleted after
+# this many days; outcomes and the audit trail are kept.
+METADATA_RETENTION_DAYS = env_int("METADATA_RETENTION_DAYS", 90, minimum=1)
+CELERY_BEAT_SCHEDULE["interviews-retention"] = {"task": "interviews.tasks.purge_metadata", "schedule": 60.0 * 60}
 # The talk-now queue: places kept for the grace period, wrap-ups ending, readiness asked (queue rules are in the app).
 CELERY_BEAT_SCHEDULE["operations-sweep"] = {"task": "operations.tasks.sweep_queue", "schedule": 15.0}

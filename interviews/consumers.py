@@ -101,6 +101,11 @@ class InterviewConsumer(SignalingConsumer):
                 "ice_servers": selectors.ice_servers_for(user_id=user.pk),
             }
         )
+        if role == "taxpayer":
+            # A challenge shown before a reload is shown again.
+            pending = await database_sync_to_async(selectors.pending_challenge)(session_id=session.pk)
+            if pending is not None:
+                await self.interview_challenge({"kind": pending.kind, "digits": pending.digits})
 
     async def disconnect(self, code: int) -> None:
         if self.role is None:
@@ -177,6 +182,21 @@ class InterviewConsumer(SignalingConsumer):
     async def interview_replaced(self, event: dict) -> None:
         await self.send_error("replaced", _("This interview is open in another window, so it was closed here."))
         await self.close(code=4409)
+
+    async def interview_challenge(self, event: dict) -> None:
+        """A live challenge for the taxpayer to do on camera ("" kind: it is over)."""
+        if self.role == "taxpayer":
+            text = services.challenge_text(kind=event["kind"], digits=event["digits"]) if event["kind"] else ""
+            await self.send_json({"type": "challenge", "text": text})
+
+    async def interview_code_sent(self, event: dict) -> None:
+        if self.role == "taxpayer":
+            text = _("We sent a code to %(contact)s. Read it aloud to your agent.") % {"contact": event["sent_to"]}
+            await self.send_json({"type": "code_sent", "text": text})
+
+    async def interview_outcome(self, event: dict) -> None:
+        if self.role == "taxpayer":
+            await self.send_json({"type": "outcome", "result": event["result"]})
 
     async def media_peer_state(self, event: dict) -> None:
         await self.send_json({"type": "peer", "role": event["role"], "state": event["state"]})

@@ -7,5 +7,12 @@ app_name = "interviews"
 urlpatterns = [
     path("me/device-check/", views.device_check, name="device_check"),
     path("me/interview/", views.join, name="join"),
+    path("me/result/", views.result, name="result"),
+    path("report/<str:token>/", views.report, name="report"),
     path("agent/interviews/<str:reference>/", views.agent_interview, name="agent_interview"),
+    path("agent/interviews/<str:reference>/checklist/", views.checklist, name="checklist"),
+    path("agent/interviews/<str:reference>/checklist/<str:action>/", views.checklist, name="checklist_action"),
+    path("supervisor/interviews/<str:reference>/", views.supervisor_interview, name="supervisor_interview"),
+    path("supervisor/audit/", views.audit_trail, name="audit_trail"),
+    path("supervisor/reports/", views.report_list, name="report_list"),
 ]

@@ -114,6 +114,7 @@ def open_times_list(
     exclude_booking: Booking | None = None,
     only_at: datetime | None = None,
     within_booking_window: bool = True,
+    follow_up: bool = False,
 ) -> list[OpenTime]:
     """Start times a taxpayer can book, with the agents free at each, in time order.
 
@@ -121,14 +122,16 @@ def open_times_list(
     notice, the booking horizon and the per-agent daily limit. `only_at` narrows the
     answer to one start time (the booking service uses it to find free agents); moving a
     booking already made to another agent passes `within_booking_window=False`, since
-    notice and horizon were checked when it was booked.
+    notice and horizon were checked when it was booked. A follow-up to an inconclusive
+    interview (`follow_up`) skips the minimum notice: it goes ahead of the usual wait.
     """
     rules = interview_settings_get()
     if language not in rules.languages_offered:
         return []
     length = timedelta(minutes=rules.interview_minutes)
     block = length + timedelta(minutes=rules.buffer_minutes)
-    earliest = _align_up(now + timedelta(minutes=rules.minimum_notice_minutes), rules.granularity_minutes)
+    notice = 0 if follow_up else rules.minimum_notice_minutes
+    earliest = _align_up(now + timedelta(minutes=notice), rules.granularity_minutes)
     latest = now + timedelta(days=rules.horizon_days)
     if only_at is not None:
         if within_booking_window and (only_at < earliest or only_at > latest):

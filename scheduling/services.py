@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from interviews import selectors as interview_selectors
 from interviews.services import audit_append
 from scheduling import selectors
 from scheduling.models import Booking, BookingLink, DateException, InterviewSettings, SentNotification, WeeklyHours
@@ -52,12 +53,14 @@ def booking_link_issue(*, booking: Booking) -> str:
     return token
 
 
-def _check_time(*, rules: InterviewSettings, starts_at: datetime, now: datetime, language: str) -> None:
+def _check_time(
+    *, rules: InterviewSettings, starts_at: datetime, now: datetime, language: str, follow_up: bool = False
+) -> None:
     if language not in rules.languages_offered:
         raise SchedulingError(_("Interviews in that language are not offered at the moment."), code="language")
     if starts_at <= now:
         raise SchedulingError(_("That time has already passed. Choose a later time."), code="past")
-    if starts_at < now + timedelta(minutes=rules.minimum_notice_minutes):
+    if not follow_up and starts_at < now + timedelta(minutes=rules.minimum_notice_minutes):
         message = ngettext(
             "Interviews must be booked at least %(minutes)s minute ahead. Choose a later time.",
             "Interviews must be booked at least %(minutes)s minutes ahead. Choose a later time.",
@@ -91,6 +94,7 @@ def _free_agents(
     now: datetime,
     exclude_booking: Booking | None = None,
     within_booking_window: bool = True,
+    follow_up: bool = False,
 ) -> list[User]:
     """The agents free at one start time, in the order a booking should try them."""
     open_times = selectors.open_times_list(
@@ -100,6 +104,7 @@ def _free_agents(
         exclude_booking=exclude_booking,
         only_at=starts_at,
         within_booking_window=within_booking_window,
+        follow_up=follow_up,
     )
     if not open_times:
         return []
@@ -141,10 +146,13 @@ def booking_create(*, taxpayer: User, starts_at: datetime, language: str, now: d
             code="already_booked",
         )
     rules = selectors.interview_settings_get()
-    _check_time(rules=rules, starts_at=starts_at, now=now, language=language)
+    follow_up_of = interview_selectors.follow_up_outcome_for(taxpayer)
+    _check_time(rules=rules, starts_at=starts_at, now=now, language=language, follow_up=follow_up_of is not None)
     profile = getattr(taxpayer, "taxpayer_profile", None)
     audio_only = bool(profile and profile.audio_only)
-    candidates = _free_agents(language=language, audio_only=audio_only, starts_at=starts_at, now=now)
+    candidates = _free_agents(
+        language=language, audio_only=audio_only, starts_at=starts_at, now=now, follow_up=follow_up_of is not None
+    )
     ends_at = starts_at + timedelta(minutes=rules.interview_minutes)
     booking = Booking(
         reference=_new_reference(),
@@ -164,11 +172,19 @@ def booking_create(*, taxpayer: User, starts_at: datetime, language: str, now: d
         if existing is not None:
             raise SchedulingError(_("You already have an interview booked."), code="already_booked")
         raise _taken(language=language, now=now, starts_at=starts_at, audio_only=audio_only)
+    if follow_up_of is not None:
+        follow_up_of.follow_up_booking = booking
+        follow_up_of.save(update_fields=["follow_up_booking"])
     audit_append(
         actor=taxpayer,
         action="booking.create",
         obj=booking,
-        details={"starts_at": booking.starts_at, "agent": booking.agent_id, "language": language},
+        details={
+            "starts_at": booking.starts_at,
+            "agent": booking.agent_id,
+            "language": language,
+            "follow_up_of": follow_up_of.pk if follow_up_of else None,
+        },
     )
     transaction.on_commit(
         lambda: send_booking_notification.delay(booking.pk, SentNotification.Kind.CONFIRMATION, booking.sequence)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import role_required
 from accounts.models import User
+from interviews import selectors as interview_selectors
 from scheduling import forms, selectors, services
 from scheduling.models import Booking, DateException
 
@@ -30,11 +31,13 @@ def _picker_context(request: HttpRequest, *, taxpayer: User, language: str, book
     """Open times for a taxpayer, a week of days at a time, in their own time zone."""
     zone = ZoneInfo(taxpayer.time_zone)
     profile = getattr(taxpayer, "taxpayer_profile", None)
+    follow_up = booking is None and interview_selectors.follow_up_outcome_for(taxpayer) is not None
     open_times = selectors.open_times_list(
         language=language,
         now=timezone.now(),
         audio_only=bool(profile and profile.audio_only),
         exclude_booking=booking,
+        follow_up=follow_up,
     )
     days = _days_of_times(open_times, zone)
     try:
@@ -51,6 +54,7 @@ def _picker_context(request: HttpRequest, *, taxpayer: User, language: str, book
         "zone_name": taxpayer.get_time_zone_display(),
         "language": language,
         "any_times": bool(open_times),
+        "follow_up": follow_up,
     }
 
 

@@ -1477,3 +1477,32 @@ def test_admin_sends_a_staff_flagged_supervisor_without_a_code_to_its_login(supe
 
     assert response.status_code == 302
     assert response.url == "/admin/login/?next=/admin/"
+
+
+def test_taxpayer_saves_their_claimed_identity_on_the_profile(taxpayer_client, taxpayer):
+    data = {
+        "full_name": taxpayer.full_name,
+        "preferred_language": "en",
+        "time_zone": "America/New_York",
+        "date_of_birth": "1980-02-29",
+        "street_address": "1 Main St",
+        "city": "Austin",
+        "state": "TX",
+        "postal_code": "78701",
+    }
+    assert taxpayer_client.post("/accounts/profile/", data).status_code == 302
+    taxpayer.taxpayer_profile.refresh_from_db()
+    assert str(taxpayer.taxpayer_profile.date_of_birth) == "1980-02-29"
+    assert taxpayer.taxpayer_profile.claimed_identity_complete
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("date_of_birth", "2999-01-01"), ("date_of_birth", "1800-01-01"), ("postal_code", "7870")]
+)
+def test_implausible_identity_details_are_refused_and_nothing_is_saved(taxpayer_client, taxpayer, field, value):
+    data = {"full_name": "Changed Name", "preferred_language": "en", "time_zone": "America/New_York", field: value}
+    response = taxpayer_client.post("/accounts/profile/", data)
+    assert response.status_code == 400
+    assert field in response.context["identity_form"].errors
+    taxpayer.refresh_from_db()
+    assert taxpayer.full_name != "Changed Name"

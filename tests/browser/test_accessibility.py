@@ -1,6 +1,7 @@
 """axe-core on every page, in English and Spanish, with the page's own CSP in force."""
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
@@ -257,3 +258,51 @@ def test_operations_pages_have_no_accessibility_violations(page, language):
     page.goto("/supervisor/dashboard/")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "usa-skipnav"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_verification_pages_have_no_accessibility_violations(page, language):
+    from interviews import services
+    from tests.interviews.test_verification import live_session
+
+    session = live_session()
+    taxpayer, agent = session.booking.taxpayer, session.booking.agent
+    for person in (taxpayer, agent):
+        person.preferred_language = language
+        person.save()
+    supervisor = factories.SupervisorFactory(preferred_language=language)
+    log_in(page, taxpayer)
+    _check(page, "/me/result/")
+    # Outside the test thread, where Playwright's event loop runs (the service broadcasts on commit).
+    with ThreadPoolExecutor(1) as pool:
+        outcome = pool.submit(
+            services.outcome_record,
+            session_id=session.pk,
+            agent=agent,
+            result="inconclusive",
+            reasons=[],
+            follow_up="Bring your passport",
+        ).result()
+    for path in ["/me/", "/me/result/", "/book/"]:
+        _check(page, path)
+    page.context.clear_cookies()
+    report = f"/report/{services.report_token(outcome)}/"
+    _check(page, report)
+    page.locator("form.usa-form button[type=submit]").click()
+    page.locator(".usa-error-message").first.wait_for()
+    assert axe_violations(page) == []
+    page.fill("#id_details", "It was not me")
+    page.locator("form.usa-form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert axe_violations(page) == []
+    _check(page, "/report/not-a-token/", expect_status=404)
+    log_in(page, supervisor)
+    reference = session.booking.reference
+    for path in [
+        "/supervisor/audit/",
+        "/supervisor/audit/?action=verification.&reference=" + reference,
+        "/supervisor/audit/?since=2026-02-30",
+        "/supervisor/reports/",
+        f"/supervisor/interviews/{reference}/",
+    ]:
+        _check(page, path)

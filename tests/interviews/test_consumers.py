@@ -623,3 +623,39 @@ async def test_call_admitted_while_the_media_host_was_away_relays_once_a_host_is
     finally:
         await taxpayer_peer.pc.close()
         await agent_peer.pc.close()
+
+
+async def test_challenge_and_code_notice_reach_the_taxpayer_only(interview):
+    async with both_joined(interview) as (taxpayer, agent):
+        await agent.send_json_to({"type": "admit"})
+        assert error_code(await agent.receive_json_from(timeout=TIMEOUT)) == "media_unavailable"
+        assert (await agent.receive_json_from(timeout=TIMEOUT))["state"] == "live"
+        assert (await taxpayer.receive_json_from(timeout=TIMEOUT))["state"] == "live"
+
+        def issue():
+            challenge = services.challenge_issue(session_id=interview.session.pk, agent=interview.session.booking.agent)
+            services.code_send(session_id=interview.session.pk, agent=interview.session.booking.agent, channel="email")
+            return challenge
+
+        challenge = await database_sync_to_async(issue)()
+        shown = await taxpayer.receive_json_from(timeout=TIMEOUT)
+        assert shown["type"] == "challenge" and shown["text"]
+        if challenge.digits:
+            assert " ".join(challenge.digits) in shown["text"]
+        code_notice = await taxpayer.receive_json_from(timeout=TIMEOUT)
+        assert code_notice["type"] == "code_sent" and "•••@example.org" in code_notice["text"]
+        await agent.receive_nothing(timeout=0.3)
+
+
+async def test_a_pending_challenge_is_shown_again_after_the_taxpayer_reconnects(interview):
+    def live_with_challenge():
+        InterviewSession.objects.filter(pk=interview.session.pk).update(state="live", admitted_at=NOW)
+        return services.challenge_issue(session_id=interview.session.pk, agent=interview.session.booking.agent)
+
+    challenge = await database_sync_to_async(live_with_challenge)()
+    async with joined(interview.path, interview.taxpayer) as (taxpayer, _hello):
+        shown = await taxpayer.receive_json_from(timeout=TIMEOUT)
+        assert shown == {
+            "type": "challenge",
+            "text": services.challenge_text(kind=challenge.kind, digits=challenge.digits),
+        }

@@ -1,5 +1,5 @@
 import random
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -38,8 +38,34 @@ STAFF = [
     ("garcia", "Jorge García", User.Role.AGENT, ["es"], "America/Chicago", [(time(10), time(18))]),
 ]
 TAXPAYERS = [
-    ("marisol", "Marisol Ortiz", "es", "America/New_York", {"audio_only": False}),
-    ("john", "John Smith", "en", "America/Los_Angeles", {"needs_captions": True}),
+    (
+        "marisol",
+        "Marisol Ortiz",
+        "es",
+        "America/New_York",
+        {
+            "phone": "+12025550143",
+            "date_of_birth": date(1988, 4, 12),
+            "street_address": "415 Calle Luna",
+            "city": "Orlando",
+            "state": "FL",
+            "postal_code": "32801",
+        },
+    ),
+    (
+        "john",
+        "John Smith",
+        "en",
+        "America/Los_Angeles",
+        {
+            "needs_captions": True,
+            "date_of_birth": date(1975, 9, 30),
+            "street_address": "12 Oak Avenue",
+            "city": "Fresno",
+            "state": "CA",
+            "postal_code": "93701",
+        },
+    ),
 ]
 
 

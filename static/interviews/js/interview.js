@@ -216,6 +216,14 @@
     this.root.querySelector("[data-status-box]").hidden = !text;
   };
 
+  /* The agent's live challenge or a code notice, shown large on the taxpayer's screen. */
+  Interview.prototype.notice = function (kind, text) {
+    var box = this.root.querySelector("[data-" + kind + "-box]");
+    if (!box) return;
+    box.querySelector("[data-" + kind + "-text]").textContent = text;
+    box.hidden = !text;
+  };
+
   Interview.prototype.show = function (stage) {
     this.root.querySelectorAll("[data-stage]").forEach(function (section) {
       section.hidden = section.dataset.stage !== stage;
@@ -263,6 +271,12 @@
       this.onState(message);
     } else if (message.type === "chat") {
       this.appendChat(this.labels[message.sender] || message.sender, message.text);
+    } else if (message.type === "challenge") {
+      this.notice("challenge", message.text);
+    } else if (message.type === "code_sent") {
+      this.notice("code", message.text);
+    } else if (message.type === "outcome") {
+      this.notice("code", "");
     } else if (message.type === "error") {
       if (message.code === "ended" || message.code === "replaced") this.end(message.message);
       else this.status(message.message);
