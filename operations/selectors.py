@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.apps import apps
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from interviews.models import InterviewSession
+from interviews.models import InterviewSession, VerificationOutcome
 from operations.eta import AgentOnDuty, eta_range, eta_ranges, quantile
 from operations.models import AgentState, QueueEntry, QueueSettings
 from scheduling.models import Booking
@@ -298,24 +297,15 @@ def agent_next_booking(*, agent: User, start: datetime, end: datetime) -> Bookin
 
 
 def verified_share(sessions: Iterable[InterviewSession]) -> float | None:
-    """Share of completed interviews whose outcome is "verified"; None until outcomes are recorded.
-
-    The outcome (interviews.VerificationOutcome, one per session as `session.outcome`, with
-    `result` in verified / not_verified / inconclusive) is being built separately; until that
-    model exists there is nothing honest to count, and the figure shows as a dash.
-    """
-    ids = [session.pk for session in sessions]
-    if not ids or not _outcomes_exist():
+    """Of the completed interviews whose outcome is recorded, the share "verified" (None if none is)."""
+    results = list(
+        VerificationOutcome.objects.filter(session__in=[session.pk for session in sessions]).values_list(
+            "result", flat=True
+        )
+    )
+    if not results:
         return None
-    return InterviewSession.objects.filter(pk__in=ids, outcome__result="verified").count() / len(ids)
-
-
-def _outcomes_exist() -> bool:
-    try:
-        apps.get_model("interviews", "VerificationOutcome")
-    except LookupError:
-        return False
-    return True
+    return sum(result == VerificationOutcome.Result.VERIFIED for result in results) / len(results)
 
 
 @dataclass

@@ -5,6 +5,10 @@ import time
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 VIDEO_CLOCK = 90_000
+# One clock for every track: a relayed frame is one object shared by all who receive it (the other
+# participant and a monitor), and each re-stamps it; on a shared clock the stamps agree closely
+# enough that no encoder ever sees time go backwards, which libvpx refuses.
+_STARTED = time.monotonic()
 
 
 class SwitchableTrack(MediaStreamTrack):
@@ -21,7 +25,6 @@ class SwitchableTrack(MediaStreamTrack):
         # The other participant's incoming track the current source relays (None when idle).
         self.origin: MediaStreamTrack | None = None
         self._changed = asyncio.Event()
-        self._started = time.monotonic()
         self._audio_pts = 0
 
     @property
@@ -64,7 +67,7 @@ class SwitchableTrack(MediaStreamTrack):
             frame.time_base = fractions.Fraction(1, frame.sample_rate)
             self._audio_pts += frame.samples
         else:
-            frame.pts = int((time.monotonic() - self._started) * VIDEO_CLOCK)
+            frame.pts = int((time.monotonic() - _STARTED) * VIDEO_CLOCK)
             frame.time_base = fractions.Fraction(1, VIDEO_CLOCK)
         return frame
 

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from interviews.models import InterviewSession
+from interviews.models import InterviewSession, VerificationOutcome
 from operations import selectors
 from operations.models import QueueEntry
 from scheduling.models import Booking
@@ -37,10 +37,24 @@ def held(agent, *, at, waited_seconds, length_minutes, came_early=False):
     return booking
 
 
+def decided(booking, result: str) -> None:
+    VerificationOutcome.objects.create(
+        session=booking.session,
+        taxpayer=booking.taxpayer,
+        result=result,
+        method="live_video",
+        assurance_level="IAL2" if result == "verified" else "",
+        decided_by=booking.agent,
+        decided_at=booking.starts_at + timedelta(minutes=20),
+    )
+
+
 def test_the_days_figures(agent):
-    held(agent, at=START, waited_seconds=60, length_minutes=10, came_early=True)
-    held(agent, at=START + timedelta(hours=1), waited_seconds=600, length_minutes=20)
+    first = held(agent, at=START, waited_seconds=60, length_minutes=10, came_early=True)
+    second = held(agent, at=START + timedelta(hours=1), waited_seconds=600, length_minutes=20)
     held(agent, at=START + timedelta(hours=2), waited_seconds=120, length_minutes=14)
+    decided(first, "verified")
+    decided(second, "not_verified")
     # A missed interview (never came), one left from the waiting room, one left the queue.
     factories.BookingFactory(agent=agent, starts_at=START + timedelta(hours=3), status=Booking.Status.NO_SHOW)
     left = factories.BookingFactory(
@@ -63,7 +77,7 @@ def test_the_days_figures(agent):
     # Admitted within 5 minutes: 2 of the 5 who waited (3 admitted, 2 gave up).
     assert figures.service_level == pytest.approx(2 / 5)
     assert figures.abandonment_rate == pytest.approx(2 / 5)
-    assert figures.verified_share is None  # no outcomes recorded yet
+    assert figures.verified_share == 0.5  # of the two outcomes recorded (the third is not yet)
 
 
 def test_a_talk_now_wait_counts_from_joining_the_queue_and_is_compared_with_its_estimate(agent):
