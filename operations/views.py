@@ -44,11 +44,7 @@ def talk_now(request: HttpRequest) -> HttpResponse:
         return redirect("operations:talk_now")
     context = {"entry": entry, "form": form, "rules": selectors.queue_settings_get()}
     if entry is not None:
-        context["place"] = next(
-            row
-            for row in selectors.queue_positions(language=entry.language, now=timezone.now())
-            if row["entry"] == entry
-        )
+        context["place"] = selectors.queue_place(entry=entry, now=timezone.now())
     else:
         context["booking"] = active_booking_for(taxpayer=request.user)
         context["open_languages"] = [row for row in selectors.queue_overview(now=timezone.now()) if row["open"]]

@@ -4,11 +4,12 @@ import time
 
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-VIDEO_CLOCK = 90_000
-# One clock for every track: a relayed frame is one object shared by all who receive it (the other
-# participant and a monitor), and each re-stamps it; on a shared clock the stamps agree closely
-# enough that no encoder ever sees time go backwards, which libvpx refuses.
+# A relayed video frame is one object shared by everyone it is sent to (the other participant and
+# a monitor): it is stamped once, by whoever gets it first, on a clock all tracks share, so no
+# encoder sees its time go backwards (libvpx refuses that and the sender stops). Its time base,
+# in microseconds, unlike the 1/90000 of decoded frames, marks it as stamped.
 _STARTED = time.monotonic()
+STAMP_TIME_BASE = fractions.Fraction(1, 1_000_000)
 
 
 class SwitchableTrack(MediaStreamTrack):
@@ -26,6 +27,7 @@ class SwitchableTrack(MediaStreamTrack):
         self.origin: MediaStreamTrack | None = None
         self._changed = asyncio.Event()
         self._audio_pts = 0
+        self._video_pts = -1
 
     @property
     def source(self) -> MediaStreamTrack | None:
@@ -59,17 +61,25 @@ class SwitchableTrack(MediaStreamTrack):
                 if self._source is source:
                     self._source, self.origin = None, None
                 continue
-            return self._restamp(frame)
+            if self.kind == "audio":
+                return self._restamp_audio(frame)
+            if self._stamp_video(frame) > self._video_pts:
+                self._video_pts = frame.pts
+                return frame
+            # Stamped no later than the frame sent before (two arrived within a tick): skip it.
 
-    def _restamp(self, frame):
-        if self.kind == "audio":
-            frame.pts = self._audio_pts
-            frame.time_base = fractions.Fraction(1, frame.sample_rate)
-            self._audio_pts += frame.samples
-        else:
-            frame.pts = int((time.monotonic() - _STARTED) * VIDEO_CLOCK)
-            frame.time_base = fractions.Fraction(1, VIDEO_CLOCK)
+    def _restamp_audio(self, frame):
+        frame.pts = self._audio_pts
+        frame.time_base = fractions.Fraction(1, frame.sample_rate)
+        self._audio_pts += frame.samples
         return frame
+
+    @staticmethod
+    def _stamp_video(frame) -> int:
+        if frame.time_base != STAMP_TIME_BASE:
+            frame.pts = int((time.monotonic() - _STARTED) * 1_000_000)
+            frame.time_base = STAMP_TIME_BASE
+        return frame.pts
 
     def stop(self) -> None:
         self.switch(None)

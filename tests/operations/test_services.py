@@ -474,3 +474,12 @@ def test_the_sweep_task_runs_the_queue_sweep():
     QueueEntry.objects.filter(pk=entry.pk).update(disconnected_at=datetime.now(UTC) - timedelta(hours=1))
     assert sweep_queue.delay().get() == {"expired": 1, "available": 0}
     assert QueueEntry.objects.get(pk=entry.pk).status == QueueEntry.Status.EXPIRED
+
+
+def test_one_entrys_place_agrees_with_the_whole_queue(agent):
+    available(agent)
+    entries = [join(at=NOW + timedelta(seconds=index % 2)) for index in range(4)]  # two pairs joined at once
+    whole = selectors.queue_positions(language="en", now=NOW)
+    assert [selectors.queue_place(entry=entry, now=NOW) for entry in entries] == sorted(
+        whole, key=lambda row: entries.index(row["entry"])
+    )
