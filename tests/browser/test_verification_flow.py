@@ -52,6 +52,7 @@ def test_agent_records_a_verified_outcome_the_taxpayer_sees_their_result(browser
 
     checklist.get_by_role("button", name="Show a challenge on their screen").click()
     page.locator("[data-challenge-box]:not([hidden])").wait_for()
+    checklist.get_by_text("(Waiting for the agent)").wait_for()
     challenge = page.locator("[data-challenge-text]").inner_text()
     assert challenge and challenge in checklist.locator("[data-challenge-text]").inner_text()
     checklist.get_by_role("button", name="Passed").click()
