@@ -167,6 +167,7 @@ def _id3(data: bytes, at: int) -> int | None:
 
 _webp = _riff(b"WEBP", (b"VP8 ", b"VP8L", b"VP8X"))
 _wav = _riff(b"WAVE", (b"fmt ", b"JUNK", b"LIST", b"bext", b"fact"))
+_avi = _riff(b"AVI ", (b"LIST", b"JUNK"))
 
 # anchor -> what may start there, and the check that says where it starts (None: not media)
 SIGNATURES: dict[bytes, list[tuple[str, Callable[[bytes, int], int | None]]]] = {
@@ -175,7 +176,7 @@ SIGNATURES: dict[bytes, list[tuple[str, Callable[[bytes, int], int | None]]]] = 
     b"GIF87a": [("GIF image", _gif)],
     b"GIF89a": [("GIF image", _gif)],
     b"BM": [("BMP image", _bmp)],
-    b"RIFF": [("WebP image", _webp), ("WAV audio", _wav)],
+    b"RIFF": [("WebP image", _webp), ("WAV audio", _wav), ("AVI video", _avi)],
     b"DKIF": [("IVF video", _ivf)],
     b"\x9d\x01\x2a": [("VP8 key frame", _vp8_keyframe)],
     b"\x1a\x45\xdf\xa3": [("WebM/Matroska video", _ebml)],
@@ -278,8 +279,10 @@ def _scan_encodings(text: str, encoding: str, depth: int) -> Iterator[tuple[str,
         for kind, enc, offset in _signatures_only(bytes.fromhex(match.group()), prefix + "hex"):
             yield kind, enc, match.start() + offset * 2
     if "\\" in text and _ESCAPES.search(text):
-        unescaped = _ESCAPES.sub(_unescape, text)
-        yield from _signatures_only(unescaped.encode("latin-1", "ignore"), prefix + "escaped bytes")
+        # Escaped once (a logged repr) or twice (that repr inside JSON).
+        for escaped in {text, text.replace("\\\\", "\\")}:
+            unescaped = _ESCAPES.sub(_unescape, escaped)
+            yield from _signatures_only(unescaped.encode("latin-1", "ignore"), prefix + "escaped bytes")
     if "%" in text and _PERCENT.search(text):
         from urllib.parse import unquote_to_bytes
 
@@ -291,28 +294,34 @@ def _signatures_only(data: bytes, encoding: str) -> Iterator[tuple[str, str, int
         yield kind, encoding, offset
 
 
+def _leaves(value: object) -> Iterator[str | bytes]:
+    """The strings and bytes inside a value (a message dict, a JSON document, a row)."""
+    if isinstance(value, str | bytes):
+        yield value
+    elif isinstance(value, memoryview | bytearray):
+        yield bytes(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaves(key)
+            yield from _leaves(item)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            yield from _leaves(item)
+    elif value is not None and not isinstance(value, bool | int | float):
+        yield repr(value)
+
+
 def find_media(value: object, where: str) -> list[Finding]:
-    """Every image, video or audio signature in `value` (bytes, str, or anything JSON can show),
+    """Every image, video or audio signature in `value` (bytes, str, or containers of them),
     raw or encoded, each reported once with what it is, its encoding and where it was found."""
-    if value is None or isinstance(value, bool | int | float):
-        return []
-    if isinstance(value, memoryview | bytearray):
-        value = bytes(value)
-    if isinstance(value, bytes):
-        hits = _scan_bytes(value, "raw", 0)
-    else:
-        if not isinstance(value, str):
-            try:
-                value = json.dumps(value, default=repr)
-            except (TypeError, ValueError):
-                value = repr(value)
-        hits = _scan_text(value, "raw", 0)
     seen = set()
     findings = []
-    for kind, encoding, offset in hits:
-        if (kind, encoding, offset) not in seen:
-            seen.add((kind, encoding, offset))
-            findings.append(Finding(kind, encoding, where, offset))
+    for leaf in _leaves(value):
+        hits = _scan_bytes(leaf, "raw", 0) if isinstance(leaf, bytes) else _scan_text(leaf, "raw", 0)
+        for kind, encoding, offset in hits:
+            if (kind, encoding, offset) not in seen:
+                seen.add((kind, encoding, offset))
+                findings.append(Finding(kind, encoding, where, offset))
     return findings
 
 
@@ -354,12 +363,12 @@ def scan_database(report: ScanReport, using: str = "default") -> None:
             columns = [column[0] for column in cursor.description]
             report.counts["database tables"] += 1
             report.counts["database columns"] += len(columns)
-            for number, row in enumerate(cursor.fetchall()):
+            for row in cursor.fetchall():
                 report.counts["database rows"] += 1
                 for column, value in zip(columns, row, strict=True):
                     if value is not None:
                         report.counts["database values"] += 1
-                        report.check(value, f"database {table}.{column} (row {number + 1})")
+                        report.check(value, f"database {table}.{column} ({columns[0]}={row[0]})")
 
 
 def database_files() -> set[Path]:
@@ -671,6 +680,20 @@ def scan_everything(
     scan_outbox(report)
     report.notes.append(f"scan took {time.monotonic() - started:.1f} s")
     return report
+
+
+def flush_redis(url: str) -> None:
+    """Empty the one Redis database of `url` (only that one), keeping the media hosts' registry
+    entries: a running media host announces itself only every few seconds."""
+    import redis
+
+    from interviews.media.registry import HOSTS_KEY
+
+    client = redis.from_url(url)
+    hosts = client.hgetall(HOSTS_KEY)
+    client.flushdb()
+    if hosts:
+        client.hset(HOSTS_KEY, mapping=hosts)
 
 
 def encode_everywhere(data: bytes, mime: str) -> dict[str, str]:
