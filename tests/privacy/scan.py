@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 MAX_DEPTH = 6  # encodings inside encodings: a Celery message is JSON whose base64 body is JSON holding base64
+MAX_GLUED_BYTES = 48
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_INFLATED_BYTES = 16 * 1024 * 1024
 
@@ -62,10 +63,20 @@ JPEG_MARKERS = {*range(0xE0, 0xF0), 0xDB, 0xC0, 0xC1, 0xC2, 0xC4, 0xDD, 0xFE}
 
 
 def _jpeg(data: bytes, at: int) -> int | None:
-    # SOI, then a real first marker with a segment length of at least 2.
-    if len(data) >= at + 6 and data[at + 3] in JPEG_MARKERS and struct.unpack_from(">H", data, at + 4)[0] >= 2:
-        return at
-    return None
+    # SOI, then a real first marker whose segment (length at least 2) ends at the next marker;
+    # JFIF and Exif segments name themselves.
+    if len(data) < at + 6 or data[at + 3] not in JPEG_MARKERS:
+        return None
+    length = struct.unpack_from(">H", data, at + 4)[0]
+    following = at + 4 + length
+    if length < 2 or (following < len(data) and data[following] != 0xFF):
+        return None
+    name = data[at + 6 : at + 11]
+    if data[at + 3] == 0xE0 and len(name) == 5 and name[:4] not in (b"JFIF", b"JFXX"):
+        return None
+    if data[at + 3] == 0xE1 and len(name) == 5 and name[:4] not in (b"Exif", b"http"):
+        return None
+    return at
 
 
 def _png(data: bytes, at: int) -> int | None:
@@ -212,9 +223,9 @@ def _unescape(match: re.Match) -> str:
     return chr(int(code[1:], 16)) if code[0] in "xu" else _SIMPLE_ESCAPES[code]
 
 
-def _base64_decodings(text: str) -> Iterator[tuple[str, int, bytes]]:
+def _base64_decodings(text: str) -> Iterator[tuple[str, int, int, bytes]]:
     """Every base64 run decoded at each of the four alignments (a run may begin with a few
-    characters of a word that are not part of the payload)."""
+    characters of a word that are not part of the payload): label, position, shift, bytes."""
     for match in _BASE64_RUN.finditer(text):
         run = match.group().rstrip("=")
         before = text[max(0, match.start() - 8) : match.start()]
@@ -227,7 +238,7 @@ def _base64_decodings(text: str) -> Iterator[tuple[str, int, bytes]]:
             part = part[: len(part) - len(part) % 4]
             if len(part) >= 12:
                 try:
-                    yield label, match.start() + shift, binascii.a2b_base64(part)
+                    yield label, match.start() + shift, shift, binascii.a2b_base64(part)
                 except binascii.Error:
                     continue
 
@@ -272,12 +283,17 @@ def _scan_encodings(text: str, encoding: str, depth: int) -> Iterator[tuple[str,
     if depth >= MAX_DEPTH:
         return
     prefix = "" if encoding == "raw" else f"{encoding} > "
-    for label, at, decoded in _base64_decodings(text):
-        for kind, enc, offset in _scan_bytes(decoded, prefix + label, depth + 1):
-            yield kind, enc, at + offset * 4 // 3
+    for label, at, shift, decoded in _base64_decodings(text):
+        hits = list(_scan_bytes(decoded, prefix + label, depth + 1))
+        # Off the run's own alignment, media counts only if some starts right at the beginning
+        # (a few letters were glued to the payload); else it is noise from re-slicing the run.
+        if shift == 0 or any(offset <= MAX_GLUED_BYTES for _kind, _enc, offset in hits):
+            yield from ((kind, enc, at + offset * 4 // 3) for kind, enc, offset in hits)
     for match in _HEX_RUN.finditer(text):
         for kind, enc, offset in _signatures_only(bytes.fromhex(match.group()), prefix + "hex"):
             yield kind, enc, match.start() + offset * 2
+    if not _mostly_printable(text):
+        return  # escapes and percent signs in binary data are noise, not a logged repr or a URL
     if "\\" in text and _ESCAPES.search(text):
         # Escaped once (a logged repr) or twice (that repr inside JSON).
         for escaped in {text, text.replace("\\\\", "\\")}:
@@ -287,6 +303,11 @@ def _scan_encodings(text: str, encoding: str, depth: int) -> Iterator[tuple[str,
         from urllib.parse import unquote_to_bytes
 
         yield from _signatures_only(unquote_to_bytes(text), prefix + "percent-encoded")
+
+
+def _mostly_printable(text: str) -> bool:
+    sample = text[:4096]
+    return sum(char.isprintable() or char in "\t\r\n" for char in sample) >= 0.9 * len(sample)
 
 
 def _signatures_only(data: bytes, encoding: str) -> Iterator[tuple[str, str, int]]:
@@ -418,14 +439,32 @@ def scan_files(report: ScanReport, paths: Iterable[Path], *, label: str, since: 
         report.check(path.name, f"file name {path}")
 
 
-def scan_folders(report: ScanReport, *, since: float, own_pytest_temp: Path | None = None) -> None:
+@dataclass(frozen=True)
+class Since:
+    """When a test started, and what the temporary folder held then (see `scan_folders`)."""
+
+    time: float
+    temp_entries: frozenset[str]
+
+
+def start_watching() -> Since:
+    """Mark the start of what a later `scan_folders` looks at. File times come from a coarser
+    clock than time.time(), so the start is set a second early."""
+    return Since(time.time() - 1, frozenset(os.listdir(tempfile.gettempdir())))
+
+
+def scan_folders(report: ScanReport, *, since: Since, own_pytest_temp: Path | None = None) -> None:
     """MEDIA_ROOT (if set), the temporary folder and the project directory: files written since
-    `since`. Skipped: virtualenv, node_modules, git and tool caches, the database files (scanned
-    as rows), Playwright's browser profiles, and other pytest runs' temporary folders."""
+    the start. Skipped: the virtualenv, node_modules, git and tool caches, the database files
+    (scanned as rows), Playwright's browser profiles, and in the temporary folder the folders
+    that were there before the start (other programs' and other test runs'), except this
+    pytest run's own temporary folder. New files anywhere in it are read, whoever wrote them."""
     from django.conf import settings
 
     project = Path(settings.BASE_DIR).resolve()
     database = database_files()
+    for label in ("temporary folder", "project directory"):
+        report.counts[f"{label} files"] += 0
     media_root = getattr(settings, "MEDIA_ROOT", "")
     if media_root:
         root = Path(media_root).resolve()
@@ -435,19 +474,22 @@ def scan_folders(report: ScanReport, *, since: float, own_pytest_temp: Path | No
 
     temp = Path(tempfile.gettempdir()).resolve()
     own = own_pytest_temp.resolve() if own_pytest_temp else None
+    keep = {temp / part for part in own.relative_to(temp).parts[:1]} if own and own.is_relative_to(temp) else set()
 
     def skip_temp(path: Path) -> bool:
         if path.name.startswith(TEMP_SKIP_PREFIXES) or path.is_symlink():
             return True
+        if path.parent == temp and path.name in since.temp_entries and path.is_dir() and path not in keep:
+            return True
         # Another pytest run's numbered folder (pytest-of-<user>/pytest-<n>) is not ours.
         return bool(own and path.parent == own.parent and path != own)
 
-    scan_files(report, _files(temp, skip_temp), label="temporary folder", since=since)
+    scan_files(report, _files(temp, skip_temp), label="temporary folder", since=since.time)
 
     def skip_project(path: Path) -> bool:
         return path.name in PROJECT_SKIP_DIRS or path.resolve() in database or path.is_symlink()
 
-    scan_files(report, _files(project, skip_project), label="project directory", since=since)
+    scan_files(report, _files(project, skip_project), label="project directory", since=since.time)
 
 
 # ---- Logs ----
@@ -539,6 +581,7 @@ class LogCapture(logging.Handler):
 def scan_logs(report: ScanReport, capture: LogCapture, *, log_files: Iterable[tuple[Path, int]] = ()) -> None:
     """Every captured log line, and what log files (such as the media host process's output)
     gained since the given offsets."""
+    report.counts["log lines captured"] += 0
     for number, line in enumerate(capture.lines):
         report.counts["log lines captured"] += 1
         report.check(line, f"log line {number + 1}: {line[:120]!r}")
@@ -560,6 +603,7 @@ def scan_cache(report: ScanReport) -> None:
     from django.conf import settings
     from django.core.cache.backends import locmem
 
+    report.counts["local-memory cache entries"] += 0
     for name, store in locmem._caches.items():
         for key, value in list(store.items()):
             report.counts["local-memory cache entries"] += 1
@@ -578,6 +622,8 @@ def scan_channel_layer(report: ScanReport) -> None:
         if not isinstance(layer, InMemoryChannelLayer):
             report.notes.append(f"channel layer {alias!r} is {type(layer).__name__}: scanned in Redis")
             continue
+        for what in ("channels", "messages", "groups"):
+            report.counts[f"in-memory channel layer {what}"] += 0
         for channel, queue in list(layer.channels.items()):
             report.counts["in-memory channel layer channels"] += 1
             for _expiry, message in list(queue._queue):
@@ -615,8 +661,10 @@ def scan_redis(report: ScanReport, url: str) -> None:
         b"hash": lambda key: [part for pair in client.hgetall(key).items() for part in pair],
         b"stream": lambda key: [json.dumps(entry, default=repr) for entry in client.xrange(key)],
     }
+    report.counts["redis keys"] += 0
     for key in client.scan_iter(count=500):
         kind = client.type(key)
+        report.counts["redis keys"] += 1
         values = readers.get(kind, lambda key: [])(key)
         owner = _redis_owner(key)
         report.counts[f"redis keys: {kind.decode()}"] += 1
@@ -641,6 +689,7 @@ def scan_celery_broker(report: ScanReport) -> None:
         "Celery broker: kombu's in-memory transport; tasks run eagerly in the calling process "
         "(CELERY_TASK_ALWAYS_EAGER), so no message reaches a broker in this mode"
     )
+    report.counts["in-memory broker messages"] += 0
     for name, queue in list(memory.Channel.queues.items()):
         report.counts["in-memory broker queues"] += 1
         for message in list(queue.queue):
@@ -652,6 +701,7 @@ def scan_outbox(report: ScanReport) -> None:
     """Mail sent while testing (the locmem backend's outbox), attachments included."""
     from django.core import mail
 
+    report.counts["mails sent"] += 0
     for number, message in enumerate(getattr(mail, "outbox", [])):
         report.counts["mails sent"] += 1
         report.check(message.message().as_bytes(), f"mail {number + 1} to {message.to}")
@@ -659,7 +709,7 @@ def scan_outbox(report: ScanReport) -> None:
 
 def scan_everything(
     *,
-    since: float,
+    since: Since,
     logs: LogCapture,
     log_files: Iterable[tuple[Path, int]] = (),
     own_pytest_temp: Path | None = None,

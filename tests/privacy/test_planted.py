@@ -5,8 +5,8 @@ import base64
 import json
 import logging
 import os
+import random
 import tempfile
-import time
 import zlib
 from pathlib import Path
 
@@ -50,6 +50,7 @@ def _forms(name: str) -> dict[str, str | bytes]:
         "base64 inside JSON inside base64": base64.b64encode(
             json.dumps({"frame": scan.encode_everywhere(data, mime)["base64"]}).encode()
         ).decode(),
+        "glued to a word": "frame" + scan.encode_everywhere(data, mime)["base64"],
         "in a sentence": f"the picture was {scan.encode_everywhere(data, mime)['data URL']} (sent by chat)",
     }
 
@@ -64,6 +65,22 @@ def test_findings_say_what_how_and_where():
     [finding] = scan.find_media("note: " + scan.encode_everywhere(sample("png"), "image/png")["data URL"], "a note")
     assert (finding.kind, finding.encoding, finding.where) == ("PNG image", "data: URL", "a note")
     assert str(finding).startswith("PNG image (data: URL) at offset ")
+
+
+def test_a_photo_sized_frame_is_reported_once():
+    """Binary noise after the header (a real photo's entropy-coded data) adds no second finding."""
+    photo = sample("jpeg") + random.Random(5).randbytes(60_000)
+    findings = scan.find_media(scan.encode_everywhere(photo, "image/jpeg")["data URL"], "a note")
+    assert [(finding.kind, finding.encoding, finding.offset) for finding in findings] == [
+        ("JPEG image", "data: URL", len("data:image/jpeg;base64,"))
+    ]
+
+
+def test_random_binary_and_its_base64_are_not_media():
+    """Plenty of non-media bytes, raw and as base64, at every alignment: no chance matches."""
+    noise = random.Random(7).randbytes(300_000)
+    assert scan.find_media(noise, "noise") == []
+    assert scan.find_media(base64.b64encode(noise).decode(), "noise") == []
 
 
 def test_a_vp8_key_frame_as_aiortc_packetises_and_depacketises_it_is_recognised(db):
@@ -121,7 +138,7 @@ def test_frames_planted_in_database_columns_are_found(db):
 
 
 def test_frames_planted_in_temporary_files_are_found():
-    start = time.time() - 1
+    start = scan.start_watching()
     paths = {}
     try:
         for name in NAMES:
