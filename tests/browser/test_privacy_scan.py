@@ -25,6 +25,8 @@ FRAME_THE_AGENT_SEES = """() => {
   return canvas.toDataURL('image/jpeg', 0.8);
 }"""
 
+PAGE_STATE = "() => document.querySelector('[data-interview]').dataset.state"
+
 
 @pytest.fixture
 def clean_redis(settings, server_url):
@@ -94,11 +96,14 @@ def run_whole_call(browser, page, booking: Booking) -> str:
     assert booking.status == Booking.Status.COMPLETED
     # Both signaling connections closed and handled: nothing of the call is still being written.
     session = InterviewSession.objects.get(booking=booking)
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 30
     while (session.taxpayer_connected or session.agent_connected) and time.monotonic() < deadline:
         page.wait_for_timeout(100)
         session.refresh_from_db()
-    assert (session.state, session.taxpayer_connected, session.agent_connected) == ("completed", False, False)
+    events = list(session.events.values_list("from_state", "to_state", "reason"))
+    assert (session.state, session.taxpayer_connected, session.agent_connected) == ("completed", False, False), (
+        f"taxpayer channel {session.taxpayer_channel!r}, page state {page.evaluate(PAGE_STATE)!r}, events {events}"
+    )
     return picture
 
 
