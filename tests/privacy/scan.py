@@ -684,6 +684,11 @@ def scan_celery_broker(report: ScanReport) -> None:
     broker = settings.CELERY_BROKER_URL
     if broker.startswith("redis"):
         report.notes.append("Celery broker: Redis, the same database as the cache and channel layer (scanned above)")
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            report.notes.append(
+                "tasks ran eagerly in this run (tests/conftest.py sets CELERY_TASK_ALWAYS_EAGER), "
+                "so the broker received only what was published with send_task"
+            )
         return
     report.notes.append(
         "Celery broker: kombu's in-memory transport; tasks run eagerly in the calling process "

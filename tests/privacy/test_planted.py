@@ -137,6 +137,26 @@ def test_frames_planted_in_database_columns_are_found(db):
     assert report.counts["database tables"] >= 20
 
 
+def test_a_frame_planted_in_a_signed_session_is_found(db):
+    """Session data is signed, compressed base64: the scan inflates it and reads what is inside."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session["snapshot"] = _forms("png")["data URL"] * 3  # repeated, so that signing compresses it
+    session.save()
+    stored = session.model.objects.get(session_key=session.session_key).session_data
+    assert stored.startswith(".")  # compressed
+    report = scan.ScanReport()
+    scan.scan_database(report)
+    assert {(f.kind, f.encoding, f.where) for f in report.findings} == {
+        (
+            "PNG image",
+            "URL-safe base64 > zlib > data: URL",
+            f"database django_session.session_data (session_key={session.session_key})",
+        )
+    }
+
+
 def test_frames_planted_in_temporary_files_are_found():
     start = scan.start_watching()
     paths = {}
