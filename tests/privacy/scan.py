@@ -85,10 +85,13 @@ def _png(data: bytes, at: int) -> int | None:
 
 
 def _gif(data: bytes, at: int) -> int | None:
-    # Logical screen descriptor: non-zero width and height.
-    if len(data) >= at + 13 and _u16le(data, at + 6) and _u16le(data, at + 8):
-        return at
-    return None
+    # Logical screen descriptor with a non-zero size, then (after the global colour table, if
+    # any) an extension, an image or the trailer.
+    if len(data) < at + 13 or not _u16le(data, at + 6) or not _u16le(data, at + 8):
+        return None
+    flags = data[at + 10]
+    following = at + 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
+    return at if following >= len(data) or data[following] in b"!,;" else None
 
 
 def _riff(form: bytes, chunks: tuple[bytes, ...]) -> Callable[[bytes, int], int | None]:
@@ -295,10 +298,13 @@ def _scan_encodings(text: str, encoding: str, depth: int) -> Iterator[tuple[str,
     if not _mostly_printable(text):
         return  # escapes and percent signs in binary data are noise, not a logged repr or a URL
     if "\\" in text and _ESCAPES.search(text):
-        # Escaped once (a logged repr) or twice (that repr inside JSON).
-        for escaped in {text, text.replace("\\\\", "\\")}:
-            unescaped = _ESCAPES.sub(_unescape, escaped)
-            yield from _signatures_only(unescaped.encode("latin-1", "ignore"), prefix + "escaped bytes")
+        # Escaped once (a logged repr), else maybe twice (that repr inside JSON).
+        unescaped = _ESCAPES.sub(_unescape, text).encode("latin-1", "ignore")
+        hits = list(_signatures_only(unescaped, prefix + "escaped bytes"))
+        if not hits and "\\\\" in text:
+            unescaped = _ESCAPES.sub(_unescape, text.replace("\\\\", "\\")).encode("latin-1", "ignore")
+            hits = list(_signatures_only(unescaped, prefix + "escaped bytes"))
+        yield from hits
     if "%" in text and _PERCENT.search(text):
         from urllib.parse import unquote_to_bytes
 
@@ -712,6 +718,17 @@ def scan_outbox(report: ScanReport) -> None:
         report.check(message.message().as_bytes(), f"mail {number + 1} to {message.to}")
 
 
+def scan_stores(report: ScanReport) -> None:
+    """The stores that hold data in passing: cache, channel layer, Redis and the Celery broker."""
+    from django.conf import settings
+
+    scan_cache(report)
+    scan_channel_layer(report)
+    if settings.REDIS_URL:
+        scan_redis(report, settings.REDIS_URL)
+    scan_celery_broker(report)
+
+
 def scan_everything(
     *,
     since: Since,
@@ -720,18 +737,13 @@ def scan_everything(
     own_pytest_temp: Path | None = None,
 ) -> ScanReport:
     """Scan every place the system can write to; the report lists what was read and what was found."""
-    from django.conf import settings
 
     report = ScanReport()
     started = time.monotonic()
     scan_database(report)
     scan_folders(report, since=since, own_pytest_temp=own_pytest_temp)
     scan_logs(report, logs, log_files=log_files)
-    scan_cache(report)
-    scan_channel_layer(report)
-    if settings.REDIS_URL:
-        scan_redis(report, settings.REDIS_URL)
-    scan_celery_broker(report)
+    scan_stores(report)
     scan_outbox(report)
     report.notes.append(f"scan took {time.monotonic() - started:.1f} s")
     return report

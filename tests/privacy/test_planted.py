@@ -197,16 +197,6 @@ def test_frames_planted_in_log_messages_are_found():
     assert logger.level == logging.NOTSET
 
 
-def _scan_stores(report: scan.ScanReport) -> None:
-    from django.conf import settings
-
-    scan.scan_cache(report)
-    scan.scan_channel_layer(report)
-    scan.scan_celery_broker(report)
-    if settings.REDIS_URL:
-        scan.scan_redis(report, settings.REDIS_URL)
-
-
 def _found_in(report: scan.ScanReport, marker: str) -> set[str]:
     return {finding.kind for finding in report.findings if marker in finding.where}
 
@@ -217,7 +207,7 @@ def test_frames_planted_in_the_cache_are_found(fresh_redis):
         cache.set(f"planted-text-{name}", {"note": _forms(name)["data URL"]})
     try:
         report = scan.ScanReport()
-        _scan_stores(report)
+        scan.scan_stores(report)
     finally:
         cache.delete_many([f"planted-{form}-{name}" for name in NAMES for form in ("raw", "text")])
     for name in NAMES:
@@ -233,7 +223,7 @@ def test_frames_planted_in_channel_layer_messages_are_found(fresh_redis):
     async_to_sync(layer.group_send)("planted", {"type": "planted", "text": _forms("jpeg")["base64"]})
     try:
         report = scan.ScanReport()
-        _scan_stores(report)
+        scan.scan_stores(report)
     finally:
         async_to_sync(layer.flush)()
     for name in NAMES:
@@ -248,7 +238,7 @@ def test_frames_planted_in_celery_broker_messages_are_found(fresh_redis, setting
     try:
         celery_app.send_task("planted.task", args=[_forms("webm")["data URL"]])
         report = scan.ScanReport()
-        _scan_stores(report)
+        scan.scan_stores(report)
     finally:
         if not settings.REDIS_URL:
             from kombu.transport import memory
@@ -278,6 +268,7 @@ NOT_MEDIA = [
     "Please bring your BMW papers. BM is my initials.",
     "RIFF and WAVE and WEBP are words; RIFFxxxxWEBP is not a picture",
     "OggS OpusHead ftyp DKIF fLaC ID3 JFIF Exif",
+    "GIF89a is the name of a picture format, like PNG",
     "iVBORw0KGgo",  # base64 of the PNG signature alone, without its IHDR chunk
     "/9j/",  # base64 of the JPEG start alone
     "ffd8ff",
