@@ -1,3 +1,4 @@
+import contextlib
 import json
 
 from channels.db import database_sync_to_async
@@ -39,6 +40,13 @@ class SignalingConsumer(AsyncJsonWebsocketConsumer):
 
     async def handle(self, message: dict) -> None:
         raise NotImplementedError
+
+    async def send_json(self, content: dict, close: bool = False) -> None:
+        """Drop a message for a browser that has just gone. The server raises (uvicorn's
+        ClientDisconnected, an OSError) on a closed socket; uncaught, it would end the consumer
+        before the disconnect that follows runs, leaving the participant marked as connected."""
+        with contextlib.suppress(OSError):
+            await super().send_json(content, close=close)
 
     async def send_error(self, code: str, message: str) -> None:
         await self.send_json({"type": "error", "code": code, "message": message})

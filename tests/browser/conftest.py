@@ -77,8 +77,11 @@ def _with_media_host(application):
 
 
 @pytest.fixture(scope="session")
-def media_host_process():
-    """In production mode, a separate `manage.py media_host` process, as deployed."""
+def media_host_process(tmp_path_factory):
+    """In production mode, a separate `manage.py media_host` process, as deployed.
+
+    Its log (stderr) goes to `process.log_path`, which the privacy scan reads.
+    """
     from django.conf import settings
 
     if settings.MEDIA_HOST_IN_PROCESS:
@@ -89,12 +92,16 @@ def media_host_process():
     from interviews.media.registry import HOSTS_KEY, PINS_KEY
 
     redis.from_url(settings.REDIS_URL).delete(HOSTS_KEY, PINS_KEY)
-    process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "manage.py", "media_host"],
-        cwd=Path(__file__).resolve().parents[2],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    log_path = tmp_path_factory.mktemp("media-host") / "media_host.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603
+            [sys.executable, "manage.py", "media_host"],
+            cwd=Path(__file__).resolve().parents[2],
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
+    process.log_path = log_path
     assert process.stdout.readline().strip() == "Media host ready."
     yield process
     process.terminate()

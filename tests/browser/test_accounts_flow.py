@@ -33,7 +33,7 @@ def test_taxpayer_signs_up_verifies_logs_in_edits_profile_and_switches_to_spanis
     page.get_by_role("button", name="Log in").last.click()
     page.get_by_role("heading", name="Your interview", exact=True).wait_for()
 
-    page.get_by_role("link", name="Profile").click()
+    page.get_by_role("link", name="Profile", exact=True).click()
     page.get_by_label("Mobile phone for one-time codes").fill("+17875550143")
     page.locator("label", has_text="Captions or text chat").click()
     page.get_by_role("button", name="Save profile").click()

@@ -659,3 +659,22 @@ async def test_a_pending_challenge_is_shown_again_after_the_taxpayer_reconnects(
             "type": "challenge",
             "text": services.challenge_text(kind=challenge.kind, digits=challenge.digits),
         }
+
+
+async def test_a_message_for_a_browser_that_has_gone_is_dropped_without_ending_the_consumer(interview):
+    """uvicorn raises ClientDisconnected (an OSError) when sending on a closed socket."""
+    from uvicorn.protocols.utils import ClientDisconnected
+
+    from interviews.consumers import InterviewConsumer
+
+    sent = []
+
+    async def closed_socket(message: dict) -> None:
+        sent.append(message)
+        raise ClientDisconnected
+
+    consumer = InterviewConsumer()
+    consumer.base_send, consumer.role = closed_socket, "taxpayer"
+    await consumer.send_json({"type": "state"})
+    await consumer.interview_chat({"type": "interview.chat", "sender": "agent", "text": "still there?"})
+    assert [message["type"] for message in sent] == ["websocket.send", "websocket.send"]
