@@ -156,6 +156,22 @@ async def test_the_dashboard_is_rendered_again_when_someone_joins_the_queue(supe
         assert "csrfmiddlewaretoken" not in update["html"]
 
 
+async def test_supervisors_sharing_a_language_and_zone_get_the_same_rendering_of_a_change(supervisor):
+    other = await database_sync_to_async(factories.SupervisorFactory)()
+    clients = [await database_sync_to_async(staff_client)(person) for person in (supervisor, other)]
+    async with (
+        socket("/ws/supervisor/dashboard/", clients[0]) as (first, _c1, _code1),
+        socket("/ws/supervisor/dashboard/", clients[1]) as (second, _c2, _code2),
+    ):
+        await first.receive_json_from(timeout=TIMEOUT)
+        await second.receive_json_from(timeout=TIMEOUT)
+        taxpayer = await database_sync_to_async(factories.TaxpayerFactory)(full_name="Marisol Ortiz")
+        await database_sync_to_async(services.queue_join)(taxpayer=taxpayer, language="en")
+
+        one, two = await first.receive_json_from(timeout=TIMEOUT), await second.receive_json_from(timeout=TIMEOUT)
+        assert "Marisol Ortiz" in one["html"] and one == two
+
+
 async def test_the_dashboard_speaks_the_supervisors_language(supervisor):
     supervisor.preferred_language = "es"
     await database_sync_to_async(supervisor.save)()
