@@ -192,7 +192,7 @@ class MediaHost:
                 if kinds != ["audio", "video", "audio", "video"]:
                     raise MediaError("a monitor receives audio and video of both participants")
                 for key in ("taxpayer:audio", "taxpayer:video", "agent:audio", "agent:video"):
-                    track = SwitchableTrack(key.split(":")[1])
+                    track = SwitchableTrack(key.split(":")[1], copy_audio=True)
                     monitor.outgoing[key] = track
                     pc.addTrack(track)
                 await pc.setLocalDescription(await pc.createAnswer())

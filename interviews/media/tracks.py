@@ -2,6 +2,7 @@ import asyncio
 import fractions
 import time
 
+import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 # A relayed video frame is one object shared by everyone it is sent to (the other participant and
@@ -12,6 +13,14 @@ _STARTED = time.monotonic()
 STAMP_TIME_BASE = fractions.Fraction(1, 1_000_000)
 
 
+def _copy(frame: av.AudioFrame) -> av.AudioFrame:
+    copy = av.AudioFrame(format=frame.format.name, layout=frame.layout.name, samples=frame.samples)
+    copy.sample_rate = frame.sample_rate
+    for source, target in zip(frame.planes, copy.planes, strict=True):
+        target.update(bytes(source)[: target.buffer_size])
+    return copy
+
+
 class SwitchableTrack(MediaStreamTrack):
     """What one participant is sent of another: nothing until a source is set, then its frames.
 
@@ -19,9 +28,12 @@ class SwitchableTrack(MediaStreamTrack):
     Frames are re-stamped so the timestamps stay monotonic across a change of source.
     """
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, *, copy_audio: bool = False) -> None:
         super().__init__()
         self.kind = kind
+        # A monitor's audio works on its own copy of each frame: the participant's track re-stamps
+        # the shared one with its own sample count (frames are small; video is stamped once instead).
+        self._copy_audio = copy_audio
         self._source: MediaStreamTrack | None = None
         # The other participant's incoming track the current source relays (None when idle).
         self.origin: MediaStreamTrack | None = None
@@ -62,7 +74,7 @@ class SwitchableTrack(MediaStreamTrack):
                     self._source, self.origin = None, None
                 continue
             if self.kind == "audio":
-                return self._restamp_audio(frame)
+                return self._restamp_audio(_copy(frame) if self._copy_audio else frame)
             if self._stamp_video(frame) > self._video_pts:
                 self._video_pts = frame.pts
                 return frame
