@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ["accounts", "config", "scheduling", "interviews", "templates", "locale", "manage.py"]
+SOURCES = ["accounts", "config", "scheduling", "interviews", "operations", "templates", "locale", "manage.py"]
 
 
 def _statistics(po_file: Path) -> str:
