@@ -65,5 +65,7 @@ class Lifespan:
             elif message["type"] == "lifespan.shutdown":
                 for task in self.tasks:
                     task.cancel()
+                # Let them finish: the media host withdraws from the registry and closes its peers.
+                await asyncio.gather(*self.tasks, return_exceptions=True)
                 await send({"type": "lifespan.shutdown.complete"})
                 return

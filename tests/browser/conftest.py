@@ -69,7 +69,10 @@ def _with_media_host(application):
                 await send({"type": "lifespan.startup.complete"})
             else:
                 if task is not None:
+                    # Wait for it: a host that never withdraws stays "alive" in the process's registry
+                    # for its TTL, and the next test's server may pick it.
                     task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
