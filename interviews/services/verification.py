@@ -1,6 +1,7 @@
+"""The agent's checklist, the one-time code, the outcome, the proofing notice and reports."""
+
 import hashlib
 import hmac
-import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,9 +12,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMessage
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models, transaction
-from django.db.models import Q
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -24,288 +23,16 @@ from accounts.models import User
 from interviews import selectors
 from interviews.media.service import session_group
 from interviews.models import (
-    AuditRecord,
     ChallengePrompt,
     EvidenceItem,
     InterviewSession,
     OneTimeCode,
     ProofingReport,
-    SessionEvent,
     Verification,
     VerificationOutcome,
 )
-from scheduling.models import Booking
-
-State = InterviewSession.State
-AUDIT_LOCK_KEY = 7_202_611  # any constant: the advisory lock that serialises audit appends
-TRANSITIONS = {
-    State.SCHEDULED: {State.WAITING, State.NO_SHOW},
-    State.WAITING: {State.LIVE, State.ABANDONED, State.NO_SHOW},
-    State.ABANDONED: {State.WAITING, State.NO_SHOW},
-    State.LIVE: {State.COMPLETED, State.INTERRUPTED},
-    State.INTERRUPTED: {State.LIVE, State.COMPLETED},
-}
-
-
-class InterviewError(Exception):
-    """A refused interview action, with a message the person can read."""
-
-    def __init__(self, message: str, *, code: str = "invalid") -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-
-
-def _broadcast(session: InterviewSession) -> None:
-    """Tell everyone on the session's channel group its new state, after the commit."""
-    payload = {
-        "type": "interview.state",
-        "state": session.state,
-        "waited_seconds": selectors.waited_seconds(session),
-        "taxpayer_connected": session.taxpayer_connected,
-        "agent_connected": session.agent_connected,
-    }
-    transaction.on_commit(lambda: async_to_sync(get_channel_layer().group_send)(session_group(session.pk), payload))
-    from operations.services import session_changed  # the agent's state follows the call; dashboards hear
-
-    session_changed(session=session)
-
-
-def _move(session: InterviewSession, to: str, *, actor: User | None, reason: str = "") -> None:
-    if to not in TRANSITIONS.get(session.state, set()):
-        raise InterviewError(_("That cannot be done now."), code="state")
-    SessionEvent.objects.create(session=session, from_state=session.state, to_state=to, actor=actor, reason=reason)
-    audit_append(
-        actor=actor, action="session.state", obj=session, details={"from": session.state, "to": to, "reason": reason}
-    )
-    session.state = to
-
-
-def _locked(session_id: int) -> InterviewSession:
-    return InterviewSession.objects.select_for_update().select_related("booking").get(pk=session_id)
-
-
-@transaction.atomic
-def session_for_booking(*, booking: Booking) -> InterviewSession:
-    """The booking's interview session, created on first need."""
-    session, _created = InterviewSession.objects.get_or_create(booking=booking)
-    return session
-
-
-@transaction.atomic
-def session_connect(
-    *, session_id: int, role: str, user: User, channel: str = "", now: datetime | None = None
-) -> InterviewSession:
-    """A participant opened the interview page; the taxpayer enters the waiting room."""
-    now = now or timezone.now()
-    session = _locked(session_id)
-    if session.booking.status != Booking.Status.ACTIVE:
-        raise InterviewError(_("This interview is no longer booked."), code="ended")
-    if role == "taxpayer":
-        if session.state in (State.SCHEDULED, State.ABANDONED):
-            if not selectors.join_is_open(booking=session.booking, now=now):
-                raise InterviewError(_("The waiting room is not open yet."), code="not_open")
-            _move(session, State.WAITING, actor=user)
-            session.waiting_since = now
-            if session.booking.taxpayer_joined_at is None:
-                session.booking.taxpayer_joined_at = now
-                session.booking.save(update_fields=["taxpayer_joined_at", "updated_at"])
-        session.taxpayer_connected, session.taxpayer_disconnected_at, session.taxpayer_channel = True, None, channel
-    else:
-        session.agent_connected, session.agent_disconnected_at, session.agent_channel = True, None, channel
-    if session.state in (State.COMPLETED, State.NO_SHOW):
-        raise InterviewError(_("This interview has ended."), code="ended")
-    session.save()
-    _broadcast(session)
-    return session
-
-
-@transaction.atomic
-def session_disconnect(
-    *, session_id: int, role: str, channel: str = "", now: datetime | None = None
-) -> InterviewSession:
-    """A participant's signaling connection closed; they may be back in a moment.
-
-    Ignored when it is not their newest connection (they reloaded or opened a second tab).
-    """
-    now = now or timezone.now()
-    session = _locked(session_id)
-    if channel != (session.taxpayer_channel if role == "taxpayer" else session.agent_channel):
-        return session
-    if role == "taxpayer":
-        session.taxpayer_connected, session.taxpayer_disconnected_at, session.taxpayer_channel = False, now, ""
-    else:
-        session.agent_connected, session.agent_disconnected_at, session.agent_channel = False, now, ""
-    session.save()
-    _broadcast(session)
-    return session
-
-
-@transaction.atomic
-def session_admit(*, session_id: int, agent: User, now: datetime | None = None) -> InterviewSession:
-    """The agent lets the waiting taxpayer in: from now on media flows both ways."""
-    session = _locked(session_id)
-    if session.booking.agent_id != agent.pk:
-        raise InterviewError(_("Only the assigned agent can admit the taxpayer."), code="forbidden")
-    if session.booking.status != Booking.Status.ACTIVE:
-        raise InterviewError(_("This interview is no longer booked."), code="ended")
-    if session.state == State.INTERRUPTED:
-        _move(session, State.LIVE, actor=agent, reason="resumed")
-    else:
-        if session.state != State.WAITING or not session.taxpayer_connected:
-            raise InterviewError(_("The taxpayer is not in the waiting room."), code="not_waiting")
-        _move(session, State.LIVE, actor=agent)
-        session.admitted_at = now or timezone.now()
-    session.save()
-    _broadcast(session)
-    return session
-
-
-@transaction.atomic
-def session_end(*, session_id: int, agent: User, now: datetime | None = None) -> InterviewSession:
-    """The agent ends the interview; the booking is complete."""
-    session = _locked(session_id)
-    if session.booking.agent_id != agent.pk:
-        raise InterviewError(_("Only the assigned agent can end the interview."), code="forbidden")
-    _move(session, State.COMPLETED, actor=agent)
-    session.ended_at = now or timezone.now()
-    session.save()
-    booking = session.booking
-    if booking.status == Booking.Status.ACTIVE:
-        booking.status = Booking.Status.COMPLETED
-        booking.save(update_fields=["status", "updated_at"])
-        booking.links.all().delete()
-        audit_append(actor=agent, action="booking.complete", obj=booking)
-    _broadcast(session)
-    return session
-
-
-def sessions_sweep(*, now: datetime | None = None) -> dict[str, int]:
-    """Live calls with a participant gone too long become interrupted; waiting rooms left too
-    long become abandoned. Each session is locked (SKIP LOCKED) and moved in its own transaction."""
-    now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.INTERVIEW_RECONNECT_SECONDS)
-    taxpayer_gone = Q(taxpayer_connected=False, taxpayer_disconnected_at__lt=cutoff)
-    agent_gone = Q(agent_connected=False, agent_disconnected_at__lt=cutoff)
-    rules = [
-        (State.LIVE, State.INTERRUPTED, taxpayer_gone | agent_gone),
-        (State.WAITING, State.ABANDONED, taxpayer_gone),
-    ]
-    counts = {State.INTERRUPTED: 0, State.ABANDONED: 0, State.NO_SHOW: 0}
-    for state, target, condition in rules:
-        for session_id in InterviewSession.objects.filter(condition, state=state).values_list("pk", flat=True):
-            with transaction.atomic():
-                session = (
-                    InterviewSession.objects.select_for_update(skip_locked=True)
-                    .filter(condition, pk=session_id, state=state)
-                    .first()
-                )
-                if session is not None:
-                    _move(session, target, actor=None, reason="disconnected")
-                    session.save()
-                    _broadcast(session)
-                    counts[target] += 1
-    counts[State.NO_SHOW] = _abandoned_past_end(now=now)
-    return {str(state): count for state, count in counts.items()}
-
-
-def _abandoned_past_end(*, now: datetime) -> int:
-    """A taxpayer who left the waiting room and did not come back before the interview's end
-    (plus grace) missed it: the session and the booking become no-shows and they are told."""
-    from scheduling.selectors import interview_settings_get
-    from scheduling.services import booking_mark_no_show
-
-    cutoff = now - timedelta(minutes=interview_settings_get().no_show_grace_minutes)
-    marked = 0
-    ids = InterviewSession.objects.filter(state=State.ABANDONED, booking__ends_at__lt=cutoff).values_list(
-        "pk", flat=True
-    )
-    for session_id in ids:
-        with transaction.atomic():
-            session = (
-                InterviewSession.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("booking")
-                .filter(pk=session_id, state=State.ABANDONED)
-                .first()
-            )
-            if session is None:
-                continue
-            _move(session, State.NO_SHOW, actor=None, reason="left before the end")
-            session.save()
-            if session.booking.status == Booking.Status.ACTIVE:
-                booking_mark_no_show(booking=session.booking)
-            marked += 1
-    return marked
-
-
-GENESIS_HASH = "0" * 64
-
-
-def audit_hash(
-    *,
-    previous_hash: str,
-    at: datetime,
-    actor_id: int | None,
-    action: str,
-    object_type: str,
-    object_id: str,
-    details: dict,
-) -> str:
-    """The SHA-256 of a record's content and the previous record's hash."""
-    content = json.dumps(
-        [previous_hash, at.isoformat(), actor_id, action, object_type, object_id, details],
-        sort_keys=True,
-        separators=(",", ":"),
-        cls=DjangoJSONEncoder,
-    )
-    return hashlib.sha256(content.encode()).hexdigest()
-
-
-def audit_append(*, actor: User | None, action: str, obj: models.Model, details: dict | None = None) -> AuditRecord:
-    """Append one record to the audit trail, chained to the one before.
-
-    Appends are serialised (an advisory lock on PostgreSQL, the write lock on SQLite) so
-    the chain never forks. Call it inside the transaction of the change it records.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_LOCK_KEY])
-    last = AuditRecord.objects.order_by("-pk").values_list("hash", flat=True).first()
-    at = timezone.now()
-    fields = {
-        "at": at,
-        "actor_id": actor.pk if actor else None,
-        "action": action,
-        "object_type": obj._meta.label_lower,
-        "object_id": str(obj.pk),
-        "details": json.loads(json.dumps(details or {}, cls=DjangoJSONEncoder)),
-    }
-    previous_hash = last or GENESIS_HASH
-    return AuditRecord.objects.create(
-        previous_hash=previous_hash, hash=audit_hash(previous_hash=previous_hash, **fields), **fields
-    )
-
-
-def audit_chain_verify() -> AuditRecord | None:
-    """The first record whose content or link does not match the chain, or None if all do."""
-    previous_hash = GENESIS_HASH
-    for record in AuditRecord.objects.order_by("pk").iterator():
-        expected = audit_hash(
-            previous_hash=previous_hash,
-            at=record.at,
-            actor_id=record.actor_id,
-            action=record.action,
-            object_type=record.object_type,
-            object_id=record.object_id,
-            details=record.details,
-        )
-        if record.previous_hash != previous_hash or record.hash != expected:
-            return record
-        previous_hash = record.hash
-    return None
-
-
-# ---- The verification checklist and outcome ----
+from interviews.services.audit import audit_append
+from interviews.services.sessions import InterviewError, State, session_locked
 
 # Instructions shown on the taxpayer's screen; the agent sees the same words and judges.
 CHALLENGES = {
@@ -327,7 +54,7 @@ def challenge_text(*, kind: str, digits: str) -> str:
 
 def _checklist_session(*, session_id: int, agent: User, outcome: bool = False) -> InterviewSession:
     """Lock the session for a checklist step by its assigned agent, while the step can be done."""
-    session = _locked(session_id)
+    session = session_locked(session_id)
     if session.booking.agent_id != agent.pk:
         raise InterviewError(_("Only the assigned agent can fill in the checklist."), code="forbidden")
     if hasattr(session, "outcome"):
@@ -755,34 +482,3 @@ def report_review(*, report_id: int, supervisor: User, now: datetime | None = No
         actor=supervisor, action="verification.report_reviewed", obj=report.outcome, details={"report": report.pk}
     )
     return report
-
-
-def metadata_purge(*, now: datetime | None = None) -> dict[str, int]:
-    """Delete technical call metadata older than the retention period: the connection history,
-    join and connection times, and one-time code hashes. Outcomes, the audit trail and when each
-    call started and ended (the service figures) stay."""
-    now = now or timezone.now()
-    cutoff = now - timedelta(days=settings.METADATA_RETENTION_DAYS)
-    old = InterviewSession.objects.filter(booking__ends_at__lt=cutoff).exclude(
-        state__in=(State.WAITING, State.LIVE, State.INTERRUPTED)
-    )
-    with transaction.atomic():
-        events, _rows = SessionEvent.objects.filter(session__in=old).delete()
-        codes, _rows = OneTimeCode.objects.filter(verification__session__in=old).delete()
-        sessions = old.exclude(waiting_since=None, taxpayer_disconnected_at=None, agent_disconnected_at=None).update(
-            waiting_since=None,
-            taxpayer_disconnected_at=None,
-            agent_disconnected_at=None,
-            taxpayer_connected=False,
-            agent_connected=False,
-            taxpayer_channel="",
-            agent_channel="",
-        )
-        Booking.objects.filter(session__in=old, taxpayer_joined_at__isnull=False).update(taxpayer_joined_at=None)
-    return {"events": events, "codes": codes, "sessions": sessions}
-
-
-def audit_export_record(*, actor: User, filters: dict) -> None:
-    """An export of the trail is itself recorded."""
-    with transaction.atomic():
-        audit_append(actor=actor, action="audit.export", obj=actor, details={"filters": filters})
