@@ -11,7 +11,13 @@ from interviews.models import AuditRecord, InterviewSession, VerificationOutcome
 from scheduling.models import Booking
 from tests import factories
 from tests.browser.conftest import log_in
-from tests.browser.test_interview_call import RECORD_PEERS, _booking_starting_soon, _frames_grow, _until
+from tests.browser.test_interview_call import (
+    DEVICE_CHECK_SECONDS,
+    RECORD_PEERS,
+    _booking_starting_soon,
+    _frames_grow,
+    _until,
+)
 from tests.browser.test_verification_flow import agent_verifies
 from tests.privacy import scan
 
@@ -55,7 +61,9 @@ def taxpayer_checks_devices_and_waits(page, booking: Booking) -> None:
     page.goto("/me/")
     page.get_by_role("link", name="Join your interview").click()
     page.get_by_role("button", name="Start the check").click()
-    assert _until(page, "() => document.querySelector('[data-device-check]').dataset.verdict", timeout=20)
+    assert _until(
+        page, "() => document.querySelector('[data-device-check]').dataset.verdict", timeout=DEVICE_CHECK_SECONDS
+    )
     page.get_by_role("button", name="Go to the waiting room").click()
     page.get_by_role("heading", name="You are in the waiting room").wait_for()
 

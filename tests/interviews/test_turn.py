@@ -100,7 +100,7 @@ async def _frames_through_relay(host: MediaHost, servers: list[dict]) -> int:
         answer = await host.echo(echo_id="turn", sdp=pc.localDescription.sdp)
         await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
         try:
-            async with asyncio.timeout(15):
+            async with asyncio.timeout(30):  # TURN allocation and DTLS are slow on a loaded machine
                 while got < 5:
                     await frames.get()
                     got += 1
