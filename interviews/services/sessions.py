@@ -41,6 +41,11 @@ class InterviewError(Exception):
         self.code = code
 
 
+def session_group_send(session: InterviewSession, event: dict) -> None:
+    """Send an event to everyone on the session's channel group, after the commit."""
+    transaction.on_commit(lambda: async_to_sync(get_channel_layer().group_send)(session_group(session.pk), event))
+
+
 def _broadcast(session: InterviewSession) -> None:
     """Tell everyone on the session's channel group its new state, after the commit."""
     payload = {
@@ -50,7 +55,7 @@ def _broadcast(session: InterviewSession) -> None:
         "taxpayer_connected": session.taxpayer_connected,
         "agent_connected": session.agent_connected,
     }
-    transaction.on_commit(lambda: async_to_sync(get_channel_layer().group_send)(session_group(session.pk), payload))
+    session_group_send(session, payload)
     from operations.services import session_changed  # the agent's state follows the call; dashboards hear
 
     session_changed(session=session)

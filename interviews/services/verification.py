@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMessage
@@ -21,7 +19,6 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from interviews import selectors
-from interviews.media.service import session_group
 from interviews.models import (
     ChallengePrompt,
     EvidenceItem,
@@ -32,7 +29,7 @@ from interviews.models import (
     VerificationOutcome,
 )
 from interviews.services.audit import audit_append
-from interviews.services.sessions import InterviewError, State, session_locked
+from interviews.services.sessions import InterviewError, State, session_group_send, session_locked
 
 # Instructions shown on the taxpayer's screen; the agent sees the same words and judges.
 CHALLENGES = {
@@ -63,10 +60,6 @@ def _checklist_session(*, session_id: int, agent: User, outcome: bool = False) -
     if session.admitted_at is None or session.state not in allowed:
         raise InterviewError(_("This can only be done during the interview."), code="state")
     return session
-
-
-def _to_taxpayer(session: InterviewSession, event: dict) -> None:
-    transaction.on_commit(lambda: async_to_sync(get_channel_layer().group_send)(session_group(session.pk), event))
 
 
 def refusal_record(*, actor: User | None, session_id: int, step: str, code: str) -> None:
@@ -150,7 +143,7 @@ def challenge_issue(*, session_id: int, agent: User, now: datetime | None = None
         obj=session,
         details={"challenge": challenge.pk, "kind": kind},
     )
-    _to_taxpayer(session, {"type": "interview.challenge", "kind": kind, "digits": digits})
+    session_group_send(session, {"type": "interview.challenge", "kind": kind, "digits": digits})
     return challenge
 
 
@@ -172,7 +165,7 @@ def challenge_mark(*, session_id: int, agent: User, challenge_id: int, passed: b
         obj=session,
         details={"challenge": challenge.pk, "result": challenge.result},
     )
-    _to_taxpayer(session, {"type": "interview.challenge", "kind": "", "digits": ""})
+    session_group_send(session, {"type": "interview.challenge", "kind": "", "digits": ""})
     return challenge
 
 
@@ -215,7 +208,7 @@ def code_send(*, session_id: int, agent: User, channel: str, now: datetime | Non
     audit_append(actor=agent, action="verification.code_send", obj=session, details={"channel": channel})
     sent_to = mask_contact(channel, taxpayer)
     transaction.on_commit(lambda: _code_deliver(taxpayer=taxpayer, channel=channel, code=code, phone=phone))
-    _to_taxpayer(session, {"type": "interview.code_sent", "channel": channel, "sent_to": sent_to})
+    session_group_send(session, {"type": "interview.code_sent", "channel": channel, "sent_to": sent_to})
     return record
 
 
@@ -398,7 +391,7 @@ def _outcome_record(
     from interviews.tasks import send_outcome_notification
 
     transaction.on_commit(lambda: send_outcome_notification.delay(outcome.pk))
-    _to_taxpayer(session, {"type": "interview.outcome", "result": result})
+    session_group_send(session, {"type": "interview.outcome", "result": result})
     return outcome
 
 
