@@ -114,8 +114,14 @@ def media_host_process(tmp_path_factory):
 @pytest.fixture
 def server_url(transactional_db, media_host_process) -> Iterator[str]:
     """The whole app (HTTP and WebSockets) served by uvicorn on a free loopback port."""
+    from channels.layers import channel_layers
+
     from config.asgi import application
 
+    # A new channel layer for each server: the Redis layer keeps per-channel asyncio locks that
+    # bind to the first loop that waits on them, and a server stopped while a receive's cleanup
+    # was pending leaves one locked, so the next server's consumers could never receive.
+    channel_layers.backends.clear()
     port = _free_port()
     config = uvicorn.Config(
         _with_media_host(application),
