@@ -111,10 +111,19 @@ class ResendVerificationForm(USWDSFormMixin, forms.Form):
     email = forms.EmailField(label=_("Email address"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
 
+LOCKED_HINT = _("Checked in your identity interview, so it cannot be changed here.")
+
+
 class ProfileForm(USWDSFormMixin, forms.ModelForm):
     class Meta:
         model = User
         fields = ["full_name", "preferred_language", "time_zone"]
+
+    def __init__(self, *args, identity_locked: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if identity_locked:
+            self.fields["full_name"].disabled = True
+            self.fields["full_name"].help_text = LOCKED_HINT
 
 
 class TaxpayerNeedsForm(USWDSFormMixin, forms.ModelForm):
@@ -141,6 +150,12 @@ class ClaimedIdentityForm(USWDSFormMixin, forms.ModelForm):
             "state": forms.TextInput(attrs={"autocomplete": "address-level1"}),
             "postal_code": forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
         }
+
+    def __init__(self, *args, locked: bool = False, **kwargs) -> None:
+        """Once verified, the details stay as the agent checked them (posted changes are ignored)."""
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.disabled = locked
 
     def clean_date_of_birth(self):
         born = self.cleaned_data["date_of_birth"]

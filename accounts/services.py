@@ -115,6 +115,7 @@ def profile_update(*, user: User, fields: dict[str, Any], profile_fields: dict[s
         raise AccountError(_("That field cannot be changed here."))
     if "time_zone" in fields:
         _check_time_zone(fields["time_zone"])
+    _check_identity_unchanged(user=user, fields=fields, profile_fields=profile_fields or {})
     for name, value in fields.items():
         setattr(user, name, value)
     user.save(update_fields=sorted(fields))
@@ -125,6 +126,26 @@ def profile_update(*, user: User, fields: dict[str, Any], profile_fields: dict[s
         profile.full_clean()
         profile.save()
     return user
+
+
+IDENTITY_FIELDS = {"date_of_birth", "street_address", "city", "state", "postal_code"}
+
+
+def _check_identity_unchanged(*, user: User, fields: dict[str, Any], profile_fields: dict[str, Any]) -> None:
+    """A verified identity stays as the agent checked it: name and identity details are locked."""
+    from interviews.selectors import identity_status_for
+
+    if not user.is_taxpayer or identity_status_for(user) is None:
+        return
+    profile = TaxpayerProfile.objects.filter(user=user).first()
+    changed = "full_name" in fields and fields["full_name"] != user.full_name
+    changed |= profile is not None and any(
+        getattr(profile, name) != value for name, value in profile_fields.items() if name in IDENTITY_FIELDS
+    )
+    if changed:
+        raise AccountError(
+            _("Your name and identity details were checked in your interview and cannot be changed here.")
+        )
 
 
 def language_set(*, user: User, language: str) -> None:

@@ -26,6 +26,7 @@ from accounts.errors import AccountError
 from accounts.models import TaxpayerProfile, User
 from interviews import selectors as interview_selectors
 from interviews.models import ProofingReport
+from operations import selectors as operations_selectors
 from scheduling import selectors as scheduling_selectors
 
 PENDING_KEY = "accounts_pending_two_factor"
@@ -215,36 +216,41 @@ def language_switch(request: HttpRequest) -> HttpResponse:
 def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
     data = request.POST if request.method == "POST" else None
-    form = forms.ProfileForm(data, instance=user)
+    identity_status = interview_selectors.identity_status_for(user) if user.is_taxpayer else None
+    form = forms.ProfileForm(data, instance=user, identity_locked=identity_status is not None)
     needs_form = identity_form = None
     if user.is_taxpayer:
         taxpayer_profile = TaxpayerProfile.objects.get_or_create(user=user)[0]
         needs_form = forms.TaxpayerNeedsForm(data, instance=taxpayer_profile)
-        identity_form = forms.ClaimedIdentityForm(data, instance=taxpayer_profile)
+        identity_form = forms.ClaimedIdentityForm(data, instance=taxpayer_profile, locked=identity_status is not None)
     if request.method == "POST":
         valid = [f.is_valid() for f in (form, needs_form, identity_form) if f is not None]
         if all(valid):
-            services.profile_update(
-                user=user,
-                fields={name: form.cleaned_data[name] for name in forms.ProfileForm.Meta.fields},
-                profile_fields=needs_form.cleaned_data | identity_form.cleaned_data if needs_form else None,
-            )
-            messages.success(request, _("Your profile is saved."))
-            response = redirect("accounts:profile")
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                user.preferred_language,
-                secure=settings.LANGUAGE_COOKIE_SECURE,
-                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-            )
-            return response
+            try:
+                services.profile_update(
+                    user=user,
+                    fields={name: form.cleaned_data[name] for name in forms.ProfileForm.Meta.fields},
+                    profile_fields=needs_form.cleaned_data | identity_form.cleaned_data if needs_form else None,
+                )
+            except AccountError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Your profile is saved."))
+                response = redirect("accounts:profile")
+                response.set_cookie(
+                    settings.LANGUAGE_COOKIE_NAME,
+                    user.preferred_language,
+                    secure=settings.LANGUAGE_COOKIE_SECURE,
+                    samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                )
+                return response
         user.refresh_from_db()
     status = 400 if any(f is not None and f.errors for f in (form, needs_form, identity_form)) else 200
     context = {
         "form": form,
         "needs_form": needs_form,
         "identity_form": identity_form,
-        "identity_status": interview_selectors.identity_status_for(user) if user.is_taxpayer else None,
+        "identity_status": identity_status,
     }
     return render(request, "accounts/profile.html", context, status=status)
 
@@ -276,7 +282,13 @@ def agent_home(request: HttpRequest) -> HttpResponse:
         start=start, end=start + timedelta(days=1), agent=request.user
     ).filter(status="active")
     hours = request.user.weekly_hours.order_by("weekday", "start")
-    context = {"hours": hours, "interviews": interviews, "zone_name": request.user.get_time_zone_display()}
+    context = {
+        "hours": hours,
+        "interviews": interviews,
+        "zone_name": request.user.get_time_zone_display(),
+        "state": operations_selectors.agent_state_get(agent=request.user),
+        "now": timezone.now(),
+    }
     return render(request, "accounts/agent_home.html", context)
 
 

@@ -1,6 +1,7 @@
 from datetime import UTC, time, timedelta
 
 import factory
+from django.apps import apps
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -130,3 +131,22 @@ class AgentStateFactory(factory.django.DjangoModelFactory):
     agent = factory.SubFactory(AgentFactory)
     state = "available"
     since = factory.LazyFunction(timezone.now)
+
+
+class VerifiedOutcomeFactory(factory.django.DjangoModelFactory):
+    """A verified outcome of a completed video interview, made straight in the database."""
+
+    class Meta:
+        model = "interviews.VerificationOutcome"
+
+    session = factory.LazyAttribute(
+        lambda outcome: apps.get_model("interviews", "InterviewSession").objects.create(
+            booking=BookingFactory(taxpayer=outcome.taxpayer, status=Booking.Status.COMPLETED), state="completed"
+        )
+    )
+    taxpayer = factory.SubFactory(TaxpayerFactory)
+    result = "verified"
+    method = "live_video"
+    assurance_level = "IAL2"
+    decided_by = factory.LazyAttribute(lambda outcome: outcome.session.booking.agent)
+    decided_at = factory.LazyFunction(timezone.now)

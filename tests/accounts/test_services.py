@@ -1,6 +1,6 @@
 import base64
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -742,3 +742,39 @@ def test_agent_languages_set_refuses_unknown_languages_and_keeps_the_old_ones(ag
         services.agent_languages_set(user=agent, languages=["es", "xx"])
 
     assert list(AgentLanguage.objects.filter(agent=agent).values_list("language", flat=True)) == ["en"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "profile_fields"),
+    [
+        ({"full_name": "Someone Else"}, {}),
+        ({}, {"date_of_birth": date(1970, 1, 1)}),
+        ({}, {"street_address": "9 Other Rd"}),
+    ],
+)
+def test_a_verified_taxpayers_name_and_identity_details_cannot_change(taxpayer, fields, profile_fields):
+    factories.VerifiedOutcomeFactory(taxpayer=taxpayer)
+    profile = taxpayer.taxpayer_profile
+
+    with pytest.raises(AccountError, match="checked in your interview"):
+        services.profile_update(
+            user=taxpayer, fields=fields | {"preferred_language": "es"}, profile_fields=profile_fields
+        )
+
+    taxpayer.refresh_from_db()
+    assert (taxpayer.preferred_language, taxpayer.full_name) != ("es", "Someone Else")
+    assert TaxpayerProfile.objects.get(pk=profile.pk).street_address == profile.street_address
+
+
+def test_a_verified_taxpayer_still_changes_language_and_contact_details(taxpayer):
+    factories.VerifiedOutcomeFactory(taxpayer=taxpayer)
+
+    services.profile_update(
+        user=taxpayer,
+        fields={"full_name": taxpayer.full_name, "preferred_language": "es"},
+        profile_fields={"phone": "+12025550143", "city": taxpayer.taxpayer_profile.city},
+    )
+
+    taxpayer.refresh_from_db()
+    assert taxpayer.preferred_language == "es"
+    assert taxpayer.taxpayer_profile.phone == "+12025550143"

@@ -840,6 +840,17 @@ def test_agent_home_lists_the_agents_working_hours(agent_client, agent):
     assert nav_names(response).isdisjoint({"accounts:taxpayer_home", "accounts:supervisor_home", "accounts:staff_list"})
 
 
+def test_agent_home_shows_the_agents_state_and_where_to_change_it(agent_client, agent):
+    assert 'data-agent-state="offline"' in agent_client.get(reverse("accounts:agent_home")).content.decode()
+    factories.AgentStateFactory(agent=agent, state="break")
+
+    page = agent_client.get(reverse("accounts:agent_home")).content.decode()
+
+    assert 'data-agent-state="break"' in page
+    assert "On a break" in page
+    assert reverse("operations:agent_panel") in page
+
+
 def test_supervisor_home_counts_people_and_lists_staff_without_an_authenticator(supervisor_client, supervisor):
     enrolled = factories.AgentFactory(full_name="Enrolled Agent")
     factories.TOTPDeviceFactory(user=enrolled)
@@ -1506,3 +1517,31 @@ def test_implausible_identity_details_are_refused_and_nothing_is_saved(taxpayer_
     assert field in response.context["identity_form"].errors
     taxpayer.refresh_from_db()
     assert taxpayer.full_name != "Changed Name"
+
+
+def test_a_verified_taxpayers_identity_fields_are_locked_and_posted_changes_ignored(taxpayer_client, taxpayer):
+    factories.VerifiedOutcomeFactory(taxpayer=taxpayer)
+    profile = taxpayer.taxpayer_profile
+
+    page = taxpayer_client.get("/accounts/profile/")
+    assert page.context["form"].fields["full_name"].disabled
+    assert all(field.disabled for field in page.context["identity_form"].fields.values())
+    assert "cannot be changed here" in page.content.decode()
+
+    data = {
+        "full_name": "Someone Else",
+        "preferred_language": "es",
+        "time_zone": "America/New_York",
+        "date_of_birth": "1990-01-01",
+        "street_address": "9 Other Rd",
+        "city": "Elsewhere",
+        "state": "CA",
+        "postal_code": "90001",
+        "phone": "+12025550143",
+    }
+    assert taxpayer_client.post("/accounts/profile/", data).status_code == 302
+    taxpayer.refresh_from_db()
+    profile.refresh_from_db()
+    assert taxpayer.full_name != "Someone Else"
+    assert (profile.street_address, profile.city) != ("9 Other Rd", "Elsewhere")
+    assert (taxpayer.preferred_language, profile.phone) == ("es", "+12025550143")
