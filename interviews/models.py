@@ -23,6 +23,11 @@ class InterviewSession(models.Model):
     waiting_since = models.DateTimeField(null=True, blank=True)
     admitted_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # Service facts for the figures, kept when the join and connection times are purged:
+    # whether the taxpayer came at all, and how long they waited to be admitted (from the
+    # later of their booked time and arrival, or from joining the talk-now queue).
+    taxpayer_came = models.BooleanField(default=False)
+    wait_seconds = models.PositiveIntegerField(null=True, blank=True)
     # Which participants have a signaling connection open now, and since when one has not.
     taxpayer_connected = models.BooleanField(default=False)
     agent_connected = models.BooleanField(default=False)

@@ -4,7 +4,7 @@ import base64
 import hashlib
 import hmac
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Q
@@ -139,6 +139,12 @@ def outcome_missing(verification, *, audio_only: bool) -> dict[str, list[str]]:
     if verification.fraud_flag:
         verified.append(_("Fraud is flagged: the person cannot be verified."))
     return {"verified": verified, "not_verified": [], "inconclusive": []}
+
+
+def wait_started_at(booking: Booking, arrived: datetime) -> datetime:
+    """Where a wait starts: joining the talk-now queue, or the later of the booked time and arrival."""
+    entry = getattr(booking, "queue_entry", None)
+    return entry.joined_at if entry is not None else max(arrived, booking.starts_at)
 
 
 def identity_status_for(user: User):

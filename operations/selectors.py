@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from interviews.models import InterviewSession, VerificationOutcome
+from interviews.selectors import wait_started_at
 from operations.eta import AgentOnDuty, eta_range, eta_ranges, quantile
 from operations.models import AgentState, QueueEntry, QueueSettings
 from scheduling.models import Booking
@@ -192,12 +193,6 @@ class WaitingPerson:
     connected: bool = True
 
 
-def _arrived(booking: Booking, came: datetime) -> datetime:
-    """Where a wait starts: joining the talk-now queue, or the later of the booked time and arrival."""
-    entry = getattr(booking, "queue_entry", None)
-    return entry.joined_at if entry is not None else max(came, booking.starts_at)
-
-
 def waiting_board(*, now: datetime) -> list[WaitingPerson]:
     """Everyone waiting now, in a waiting room or the talk-now queue, longest wait first."""
     people = []
@@ -213,7 +208,7 @@ def waiting_board(*, now: datetime) -> list[WaitingPerson]:
                 language=booking.language,
                 profile=getattr(taxpayer, "taxpayer_profile", None),
                 audio_only=booking.audio_only,
-                waiting_since=_arrived(booking, session.waiting_since or now),
+                waiting_since=wait_started_at(booking, session.waiting_since or now),
                 where="waiting_room",
                 booking=booking,
                 connected=session.taxpayer_connected,
@@ -349,10 +344,9 @@ def _outcomes(*, start: datetime, end: datetime, zone: ZoneInfo) -> list[Outcome
         session = getattr(booking, "session", None)
         entry = getattr(booking, "queue_entry", None)
         admitted = session.admitted_at if session else None
-        arrived = _arrived(booking, booking.taxpayer_joined_at or booking.starts_at)
         outcome = Outcome(day=booking.starts_at.astimezone(zone).date(), agent_id=booking.agent_id, kind="pending")
         if admitted is not None:
-            outcome.wait = max(0.0, (admitted - arrived).total_seconds())
+            outcome.wait = session.wait_seconds
         if entry is not None and entry.estimate_low_seconds is not None and entry.wait_seconds is not None:
             outcome.estimate = (entry.estimate_low_seconds, entry.estimate_high_seconds)
             outcome.queue_wait = entry.wait_seconds
@@ -360,7 +354,12 @@ def _outcomes(*, start: datetime, end: datetime, zone: ZoneInfo) -> list[Outcome
             outcome.kind, outcome.session = "completed", session
             if session.ended_at and admitted:
                 outcome.length = (session.ended_at - admitted).total_seconds()
-        elif admitted is None and booking.taxpayer_joined_at is not None and booking.status != Booking.Status.ACTIVE:
+        elif (
+            admitted is None
+            and session is not None
+            and session.taxpayer_came
+            and booking.status != Booking.Status.ACTIVE
+        ):
             outcome.kind = "abandoned"
         elif admitted is None and booking.status == Booking.Status.NO_SHOW:
             outcome.kind = "no_show"

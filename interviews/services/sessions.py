@@ -97,7 +97,7 @@ def session_connect(
             if not selectors.join_is_open(booking=session.booking, now=now):
                 raise InterviewError(_("The waiting room is not open yet."), code="not_open")
             _move(session, State.WAITING, actor=user)
-            session.waiting_since = now
+            session.waiting_since, session.taxpayer_came = now, True
             if session.booking.taxpayer_joined_at is None:
                 session.booking.taxpayer_joined_at = now
                 session.booking.save(update_fields=["taxpayer_joined_at", "updated_at"])
@@ -147,6 +147,8 @@ def session_admit(*, session_id: int, agent: User, now: datetime | None = None) 
             raise InterviewError(_("The taxpayer is not in the waiting room."), code="not_waiting")
         _move(session, State.LIVE, actor=agent)
         session.admitted_at = now or timezone.now()
+        started = selectors.wait_started_at(session.booking, session.booking.taxpayer_joined_at or session.admitted_at)
+        session.wait_seconds = max(0, round((session.admitted_at - started).total_seconds()))
     session.save()
     _broadcast(session)
     return session
@@ -231,8 +233,8 @@ def _abandoned_past_end(*, now: datetime) -> int:
 
 def metadata_purge(*, now: datetime | None = None) -> dict[str, int]:
     """Delete technical call metadata older than the retention period: the connection history,
-    join and connection times, and one-time code hashes. Outcomes, the audit trail and when each
-    call started and ended (the service figures) stay."""
+    join and connection times, and one-time code hashes. Outcomes, the audit trail and the
+    service figures (whether the taxpayer came, their wait, when the call started and ended) stay."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.METADATA_RETENTION_DAYS)
     old = InterviewSession.objects.filter(booking__ends_at__lt=cutoff).exclude(

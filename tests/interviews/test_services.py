@@ -15,7 +15,7 @@ from interviews.media.service import session_group
 from interviews.models import InterviewSession
 from interviews.services import InterviewError
 from scheduling.models import Booking, BookingLink
-from tests.factories import AgentFactory, BookingFactory, TOTPDeviceFactory
+from tests.factories import AgentFactory, BookingFactory, QueueEntryFactory, TOTPDeviceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -199,6 +199,39 @@ def test_assigned_agent_admits_the_waiting_taxpayer_and_the_call_goes_live(sessi
         (State.SCHEDULED, State.WAITING, taxpayer.pk, ""),
         (State.WAITING, State.LIVE, agent.pk, ""),
     ]
+
+
+@pytest.mark.parametrize(
+    ("arrived", "admitted", "wait"),
+    [
+        (OPENS, STARTS + timedelta(seconds=40), 40),  # early: the wait counts from the booked time
+        (STARTS + timedelta(minutes=3), STARTS + timedelta(minutes=5), 120),  # late: from arrival
+        (OPENS, STARTS - timedelta(minutes=5), 0),  # admitted before their time: no wait
+    ],
+)
+def test_admission_records_that_the_taxpayer_came_and_how_long_they_waited(
+    session, taxpayer, agent, arrived, admitted, wait
+):
+    waiting(session, taxpayer, at=arrived)
+    session.refresh_from_db()
+    assert (session.taxpayer_came, session.wait_seconds) == (True, None)
+
+    services.session_admit(session_id=session.pk, agent=agent, now=admitted)
+
+    session.refresh_from_db()
+    assert session.wait_seconds == wait
+
+
+def test_a_talk_now_wait_counts_from_joining_the_queue(session, taxpayer, agent):
+    QueueEntryFactory(
+        taxpayer=taxpayer, joined_at=STARTS - timedelta(minutes=10), status="taken", booking=session.booking
+    )
+    waiting(session, taxpayer, at=STARTS)
+
+    services.session_admit(session_id=session.pk, agent=agent, now=STARTS + timedelta(seconds=30))
+
+    session.refresh_from_db()
+    assert session.wait_seconds == 630
 
 
 def test_another_agent_cannot_admit_the_taxpayer(session, taxpayer):

@@ -4,7 +4,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 
+from interviews import services
 from interviews.models import InterviewSession, VerificationOutcome
 from operations import selectors
 from operations.models import QueueEntry
@@ -19,18 +21,20 @@ START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 State = InterviewSession.State
 
 
-def held(agent, *, at, waited_seconds, length_minutes, came_early=False):
-    """A completed booked interview: admitted `waited_seconds` after its time."""
+def held(agent, *, at, waited_seconds, length_minutes):
+    """A completed booked interview whose taxpayer waited `waited_seconds` to be admitted."""
     booking = factories.BookingFactory(
         agent=agent,
         starts_at=at,
         status=Booking.Status.COMPLETED,
-        taxpayer_joined_at=at - timedelta(minutes=5) if came_early else at + timedelta(seconds=10),
+        taxpayer_joined_at=at - timedelta(minutes=5),
     )
     admitted = at + timedelta(seconds=waited_seconds)
     InterviewSession.objects.create(
         booking=booking,
         state=State.COMPLETED,
+        taxpayer_came=True,
+        wait_seconds=waited_seconds,
         admitted_at=admitted,
         ended_at=admitted + timedelta(minutes=length_minutes),
     )
@@ -49,10 +53,11 @@ def decided(booking, result: str) -> None:
     )
 
 
-def test_the_days_figures(agent):
-    first = held(agent, at=START, waited_seconds=60, length_minutes=10, came_early=True)
-    second = held(agent, at=START + timedelta(hours=1), waited_seconds=600, length_minutes=20)
-    held(agent, at=START + timedelta(hours=2), waited_seconds=120, length_minutes=14)
+@pytest.mark.parametrize("purged", [False, True], ids=["fresh", "after-the-metadata-purge"])
+def test_the_days_figures(agent, purged):
+    first = held(agent, at=START, waited_seconds=60, length_minutes=10)
+    second = held(agent, at=START + timedelta(hours=1), waited_seconds=590, length_minutes=20)
+    held(agent, at=START + timedelta(hours=2), waited_seconds=110, length_minutes=14)
     decided(first, "verified")
     decided(second, "not_verified")
     # A missed interview (never came), one left from the waiting room, one left the queue.
@@ -63,16 +68,18 @@ def test_the_days_figures(agent):
         status=Booking.Status.NO_SHOW,
         taxpayer_joined_at=START + timedelta(hours=4),
     )
-    InterviewSession.objects.create(booking=left, state=State.NO_SHOW)
+    InterviewSession.objects.create(booking=left, state=State.NO_SHOW, taxpayer_came=True)
     factories.QueueEntryFactory(joined_at=START, status=QueueEntry.Status.LEFT, ended_at=START + timedelta(minutes=9))
     # Cancelled bookings and other days do not count.
     factories.BookingFactory(agent=agent, starts_at=START, status=Booking.Status.CANCELLED)
     held(agent, at=START - timedelta(days=1), waited_seconds=5, length_minutes=5)
+    if purged:  # join and connection times are gone; the figures must not change
+        services.metadata_purge(now=START + timedelta(days=settings.METADATA_RETENTION_DAYS + 1))
+        assert not Booking.objects.exclude(taxpayer_joined_at=None).exists()
 
     figures = selectors.figures_between(start=START.replace(hour=0), end=START.replace(hour=0) + timedelta(days=1))
 
     assert (figures.completed, figures.no_shows, figures.abandoned, figures.admitted) == (3, 1, 2, 3)
-    # Waits count from the later of the booked time and arrival: 60 s, 590 s and 110 s.
     assert (figures.median_wait, figures.p90_wait, figures.median_length) == (110, 494, 840)
     # Admitted within 5 minutes: 2 of the 5 who waited (3 admitted, 2 gave up).
     assert figures.service_level == pytest.approx(2 / 5)
@@ -80,8 +87,8 @@ def test_the_days_figures(agent):
     assert figures.verified_share == 0.5  # of the two outcomes recorded (the third is not yet)
 
 
-def test_a_talk_now_wait_counts_from_joining_the_queue_and_is_compared_with_its_estimate(agent):
-    booking = held(agent, at=START + timedelta(minutes=10), waited_seconds=30, length_minutes=12)
+def test_a_talk_now_wait_is_compared_with_its_estimate(agent):
+    booking = held(agent, at=START + timedelta(minutes=10), waited_seconds=630, length_minutes=12)
     factories.QueueEntryFactory(
         taxpayer=booking.taxpayer,
         joined_at=START,
@@ -92,7 +99,7 @@ def test_a_talk_now_wait_counts_from_joining_the_queue_and_is_compared_with_its_
         estimate_high_seconds=900,
     )
     figures = selectors.figures_between(start=START.replace(hour=0), end=START.replace(hour=0) + timedelta(days=1))
-    assert figures.median_wait == 630  # 10 minutes in the queue, 30 s in the waiting room
+    assert figures.median_wait == 630
     assert (figures.estimate_median_error, figures.estimate_inside_share) == (0, 1.0)
 
 

@@ -230,6 +230,8 @@ def test_reports_per_day_and_agent_and_as_csv(supervisor_client, supervisor, age
     InterviewSession.objects.create(
         booking=booking,
         state=InterviewSession.State.COMPLETED,
+        taxpayer_came=True,
+        wait_seconds=90,
         admitted_at=booking.starts_at + timedelta(seconds=90),
         ended_at=booking.starts_at + timedelta(minutes=16, seconds=30),
     )

@@ -135,6 +135,8 @@ class Command(BaseCommand):
                     state="completed",
                     waiting_since=joined,
                     admitted_at=admitted,
+                    taxpayer_came=True,
+                    wait_seconds=round((admitted - starts_at).total_seconds()),
                     ended_at=admitted + timedelta(seconds=chance.randint(9 * 60, 22 * 60)),
                 )
             QueueEntry.objects.create(
