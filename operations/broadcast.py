@@ -19,16 +19,12 @@ def queue_group(language: str) -> str:
     return f"queue-{language}"
 
 
-def queue_changed(language: str | None = None, *, taken=None) -> None:
-    """Schedule the updates for after the commit; `language` None means every language's
-    estimates may have moved (an agent's state changed)."""
+def queue_changed(*, taken=None) -> None:
+    """Schedule the updates for after the commit. Every language's places and estimates are sent:
+    an agent who speaks several languages serves several lines, so one line's change moves the others."""
     scheduled = any(callback[1] is _flush for callback in transaction.get_connection().run_on_commit)
     if not scheduled:  # the first change of this transaction (or one rolled back left stale news)
-        _pending.languages, _pending.all, _pending.taken = set(), False, []
-    if language is None:
-        _pending.all = True
-    else:
-        _pending.languages.add(language)
+        _pending.taken = []
     if taken is not None:
         _pending.taken.append(taken.pk)
     if not scheduled:  # outside a transaction this sends at once, so the news is in place first
@@ -79,13 +75,10 @@ def place_message(*, entry, now=None) -> dict:
 def _flush() -> None:
     from operations import selectors
 
-    languages, everything, taken = _pending.languages, _pending.all, _pending.taken
-    _pending.languages, _pending.all, _pending.taken = set(), False, []
-    if everything:
-        languages = languages | set(selectors.queue_languages())
+    taken, _pending.taken = _pending.taken, []
     layer = get_channel_layer()
     now = timezone.now()
-    for language in sorted(languages):
+    for language in selectors.queue_languages():
         message = queue_message(language=language, taken=taken, now=now)
         async_to_sync(layer.group_send)(queue_group(language), message)
     # The stamp lets the supervisors' dashboards in one process render each change once.

@@ -1,10 +1,12 @@
-"""The talk-now wait estimate: a pure function, shared by the queue and the queue simulation (bench/).
+"""The talk-now wait estimate: pure functions, shared by the queue and the queue simulation (bench/).
 
-Each agent on duty in the language frees up at some moment: now if available, when wrap-up
-ends, or when the current interview is expected to end plus wrap-up. From then on each agent
-takes one taxpayer per interview length plus wrap-up. The taxpayer at place p is taken at the
-p-th moment an agent frees up. Doing this with a short and a long interview length (quantiles of
-recent completed interviews) gives the range shown.
+Each agent on duty frees up at some moment: now if available, when wrap-up ends, or when the
+current interview is expected to end plus wrap-up. Whenever an agent frees up they take the
+person who has waited longest among those they can serve (their languages; audio-only if they
+take it), as agents do, then free up again one interview length plus wrap-up later. So a
+bilingual agent is shared between the languages' lines rather than counted in full in each, and
+an audio-only taxpayer waits for an agent who takes audio-only calls. Doing this with a short and
+a long interview length (quantiles of recent completed interviews) gives the range shown.
 """
 
 import heapq
@@ -21,6 +23,21 @@ class AgentOnDuty:
     # Seconds into the current interview (in_interview) or left of wrap-up (wrap_up).
     elapsed_seconds: float = 0.0
     wrap_up_left_seconds: float = 0.0
+    languages: frozenset[str] = frozenset()  # empty: every language
+    takes_audio_only: bool = True
+
+    def serves(self, person: "InLine") -> bool:
+        return (not self.languages or person.language in self.languages) and (
+            self.takes_audio_only or not person.audio_only
+        )
+
+
+@dataclass(frozen=True)
+class InLine:
+    """One person waiting, in the order of the line (longest wait first)."""
+
+    language: str = ""
+    audio_only: bool = False
 
 
 def quantile(values: Sequence[float], share: float) -> float:
@@ -43,22 +60,38 @@ def _rest_of_call(elapsed: float, length: float, lengths: list[float]) -> float:
     return (statistics.median(longer) - elapsed) if longer else 60.0
 
 
-def _starts(count: int, agents: Sequence[AgentOnDuty], length: float, wrap_up: float, lengths: list) -> list[float]:
-    """When each of the first `count` places in line is taken, in one pass over the agents' turns."""
+def _starts(
+    line: Sequence[InLine], agents: Sequence[AgentOnDuty], length: float, wrap_up: float, lengths: list
+) -> list[float | None]:
+    """When each person in line is taken (None: no agent on duty can serve them), in one pass
+    over the agents' turns."""
     free_at = []
-    for agent in agents:
+    for index, agent in enumerate(agents):
         if agent.state == "available":
-            free_at.append(0.0)
+            first = 0.0
         elif agent.state == "wrap_up":
-            free_at.append(max(0.0, agent.wrap_up_left_seconds))
+            first = max(0.0, agent.wrap_up_left_seconds)
         else:
-            free_at.append(_rest_of_call(agent.elapsed_seconds, length, lengths) + wrap_up)
+            first = _rest_of_call(agent.elapsed_seconds, length, lengths) + wrap_up
+        free_at.append((first, index))
     heapq.heapify(free_at)
-    starts = []
-    for _place in range(count):
-        start = heapq.heappop(free_at)
-        starts.append(start)
-        heapq.heappush(free_at, start + length + wrap_up)
+    starts: list[float | None] = [None] * len(line)
+    # Where each kind of agent's search of the line resumes: everyone before it is taken or not theirs.
+    cursors: dict[tuple, int] = {}
+    left = len(line)
+    while free_at and left:
+        start, index = heapq.heappop(free_at)
+        agent = agents[index]
+        kind = (agent.languages, agent.takes_audio_only)
+        place = cursors.get(kind, 0)
+        while place < len(line) and (starts[place] is not None or not agent.serves(line[place])):
+            place += 1
+        cursors[kind] = place
+        if place == len(line):
+            continue  # nobody left whom this agent can serve
+        starts[place] = start
+        left -= 1
+        heapq.heappush(free_at, (start + length + wrap_up, index))
     return starts
 
 
@@ -71,45 +104,49 @@ def eta_range(
     wrap_up_seconds: float,
     leave_share: float = 0.0,
 ) -> tuple[int, int] | None:
-    """The (low, high) wait in seconds for the taxpayer at `position` (1 = next), or None when no
-    agent is on duty in their language, so no honest estimate exists.
-
-    `leave_share` is the recent share of people who left the queue before being taken: the low end
-    assumes that many of those ahead leave too, the high end that nobody does.
-    """
+    """The (low, high) wait in seconds for the person at `position` (1 = next) of a line that
+    every agent serves, or None when no agent is on duty, so no honest estimate exists."""
     if position < 1:
         return None
-    ranges = eta_ranges(
-        count=position,
+    return eta_ranges(
+        line=[InLine()] * position,
         agents=agents,
         recent_lengths=recent_lengths,
         default_length=default_length,
         wrap_up_seconds=wrap_up_seconds,
         leave_share=leave_share,
-    )
-    return ranges[-1] if ranges else None
+    )[-1]
 
 
 def eta_ranges(
     *,
-    count: int,
+    line: Sequence[InLine],
     agents: Sequence[AgentOnDuty],
     recent_lengths: Sequence[float],
     default_length: float,
     wrap_up_seconds: float,
     leave_share: float = 0.0,
-) -> list[tuple[int, int]]:
-    """`eta_range` for places 1 to `count` at once (a whole queue in one pass); empty without agents."""
-    if not agents or count < 1:
-        return []
+) -> list[tuple[int, int] | None]:
+    """The (low, high) wait in seconds of everyone in line, in one pass; None for a person no
+    agent on duty can serve.
+
+    `leave_share` is the recent share of people who left the queue before being taken: the low end
+    assumes that many of those ahead of a person (in their own language) leave too, the high end
+    that nobody does.
+    """
     lengths = list(recent_lengths) or [default_length]
     short, long = quantile(lengths, LOW_QUANTILE), quantile(lengths, HIGH_QUANTILE)
-    low_starts = _starts(count, agents, short, wrap_up_seconds, lengths)
-    high_starts = _starts(count, agents, long, wrap_up_seconds, lengths)
+    low_starts = _starts(line, agents, short, wrap_up_seconds, lengths)
+    high_starts = _starts(line, agents, long, wrap_up_seconds, lengths)
     keep = 1 - min(max(leave_share, 0.0), 1.0)
-    result = []
-    for position in range(1, count + 1):
-        low = low_starts[round((position - 1) * keep)]
-        high = high_starts[position - 1]
-        result.append((int(low), int(max(high, low))))
+    same_language: dict[str, list[int]] = {}
+    result: list[tuple[int, int] | None] = []
+    for index, person in enumerate(line):
+        ahead = same_language.setdefault(person.language, [])
+        ahead.append(index)
+        low, high = low_starts[ahead[round((len(ahead) - 1) * keep)]], high_starts[index]
+        if low is None or high is None:
+            result.append(None)
+        else:
+            result.append((int(low), int(max(high, low))))
     return result

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from interviews.models import InterviewSession, VerificationOutcome
 from interviews.selectors import wait_started_at
-from operations.eta import AgentOnDuty, eta_range, eta_ranges, quantile
+from operations.eta import AgentOnDuty, InLine, eta_ranges, quantile
 from operations.models import AgentState, QueueEntry, QueueSettings
 from scheduling.models import Booking
 from scheduling.selectors import interview_settings_get, open_times_list, working_intervals
@@ -97,29 +97,29 @@ def recent_leave_share(*, now: datetime, limit: int = RECENT_INTERVIEWS) -> floa
     return sum(status != QueueEntry.Status.TAKEN for status in statuses) / len(statuses) if statuses else 0.0
 
 
-def agents_on_duty(*, language: str, now: datetime, audio_only: bool = False) -> list[AgentOnDuty]:
-    """The agents who will take talk-now taxpayers in this language, as the estimate sees them."""
+def agents_on_duty(*, now: datetime) -> list[AgentOnDuty]:
+    """The agents who take talk-now taxpayers now or soon, as the estimate sees them."""
     sessions = {}
     result = []
     for agent in agents_active():
-        if language not in _languages_of(agent):
-            continue
-        if audio_only and not getattr(getattr(agent, "agent_profile", None), "takes_audio_only", True):
-            continue
         state = agent_state_effective(getattr(agent, "operations_state", None), now=now)
         if state.state not in ON_DUTY:
             continue
+        who = {
+            "languages": frozenset(_languages_of(agent)),
+            "takes_audio_only": getattr(getattr(agent, "agent_profile", None), "takes_audio_only", True),
+        }
         if state.state == State.IN_INTERVIEW:
             if state.session_id not in sessions:
                 sessions[state.session_id] = (
                     InterviewSession.objects.filter(pk=state.session_id).values_list("admitted_at", flat=True).first()
                 )
             started = sessions[state.session_id] or state.since
-            result.append(AgentOnDuty("in_interview", elapsed_seconds=(now - started).total_seconds()))
+            result.append(AgentOnDuty("in_interview", elapsed_seconds=(now - started).total_seconds(), **who))
         elif state.state == State.WRAP_UP:
-            result.append(AgentOnDuty("wrap_up", wrap_up_left_seconds=(state.until - now).total_seconds()))
+            result.append(AgentOnDuty("wrap_up", wrap_up_left_seconds=(state.until - now).total_seconds(), **who))
         else:
-            result.append(AgentOnDuty("available"))
+            result.append(AgentOnDuty("available", **who))
     return result
 
 
@@ -135,23 +135,13 @@ def queue_entry_for(*, taxpayer: User) -> QueueEntry | None:
     return QueueEntry.objects.filter(taxpayer=taxpayer, status=QueueEntry.Status.WAITING).first()
 
 
-def estimate_for(*, language: str, position: int, now: datetime, audio_only: bool = False) -> tuple[int, int] | None:
-    """The estimated (low, high) wait in seconds of the taxpayer at `position` in a language's queue."""
-    rules = interview_settings_get()
-    return eta_range(
-        position=position,
-        agents=agents_on_duty(language=language, now=now, audio_only=audio_only),
-        recent_lengths=recent_lengths(now=now),
-        default_length=rules.interview_minutes * 60 * 0.75,
-        wrap_up_seconds=queue_settings_get().wrap_up_seconds,
-        leave_share=recent_leave_share(now=now),
-    )
-
-
-def _estimates(*, language: str, count: int, now: datetime) -> list[tuple[int, int]]:
+def _line_estimates(entries: list[QueueEntry], *, now: datetime, newcomer: InLine | None = None) -> list:
+    """The estimates of a line: the waiting entries of every language, oldest first (plus someone
+    about to join at the end), since agents who speak several languages serve several lines."""
+    line = [InLine(entry.language, entry.audio_only) for entry in entries]
     return eta_ranges(
-        count=count,
-        agents=agents_on_duty(language=language, now=now),
+        line=line + ([newcomer] if newcomer else []),
+        agents=agents_on_duty(now=now),
         recent_lengths=recent_lengths(now=now),
         default_length=interview_settings_get().interview_minutes * 60 * 0.75,
         wrap_up_seconds=queue_settings_get().wrap_up_seconds,
@@ -159,25 +149,30 @@ def _estimates(*, language: str, count: int, now: datetime) -> list[tuple[int, i
     )
 
 
+def estimate_for(*, language: str, now: datetime, audio_only: bool = False) -> tuple[int, int] | None:
+    """The estimated (low, high) wait in seconds of someone joining a language's queue now."""
+    return _line_estimates(list(queue_waiting()), now=now, newcomer=InLine(language, audio_only))[-1]
+
+
 def queue_positions(*, language: str, now: datetime) -> list[dict]:
     """Every waiting entry of a language with its place and estimate, in queue order."""
-    entries = list(queue_waiting(language=language))
-    estimates = _estimates(language=language, count=len(entries), now=now)
+    entries = list(queue_waiting())
+    estimates = _line_estimates(entries, now=now)
+    rows = [(entry, estimate) for entry, estimate in zip(entries, estimates, strict=True) if entry.language == language]
     return [
-        {"entry": entry, "position": position, "estimate": estimates[position - 1] if estimates else None}
-        for position, entry in enumerate(entries, start=1)
+        {"entry": entry, "position": position, "estimate": estimate}
+        for position, (entry, estimate) in enumerate(rows, start=1)
     ]
 
 
 def queue_place(*, entry: QueueEntry, now: datetime) -> dict:
-    """One waiting entry's place and estimate, without reading the whole queue."""
-    ahead = (
-        queue_waiting(language=entry.language)
-        .filter(Q(joined_at__lt=entry.joined_at) | Q(joined_at=entry.joined_at, pk__lt=entry.pk))
-        .count()
+    """One waiting entry's place and estimate; only those ahead of it (in any language) count."""
+    ahead = list(
+        queue_waiting().filter(Q(joined_at__lt=entry.joined_at) | Q(joined_at=entry.joined_at, pk__lt=entry.pk))
     )
-    estimates = _estimates(language=entry.language, count=ahead + 1, now=now)
-    return {"entry": entry, "position": ahead + 1, "estimate": estimates[-1] if estimates else None}
+    estimate = _line_estimates(ahead, now=now, newcomer=InLine(entry.language, entry.audio_only))[-1]
+    position = 1 + sum(other.language == entry.language for other in ahead)
+    return {"entry": entry, "position": position, "estimate": estimate}
 
 
 @dataclass
@@ -477,7 +472,7 @@ def queue_overview(*, now: datetime) -> list[dict]:
     for language in queue_languages():
         waiting = queue_waiting(language=language).count()
         is_open = language in rules.open_languages
-        estimate = estimate_for(language=language, position=waiting + 1, now=now) if is_open else None
+        estimate = estimate_for(language=language, now=now) if is_open else None
         rows.append({"code": language, "open": is_open, "waiting": waiting, "estimate": estimate})
     return rows
 

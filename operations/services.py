@@ -73,7 +73,7 @@ def queue_set_open(*, supervisor: User, language: str, is_open: bool) -> QueueSe
     audit_append(
         actor=supervisor, action="queue.open" if is_open else "queue.close", obj=rules, details={"language": language}
     )
-    broadcast.queue_changed(language)
+    broadcast.queue_changed()
     return rules
 
 
@@ -104,8 +104,7 @@ def queue_join(*, taxpayer: User, language: str, now: datetime | None = None) ->
         )
     profile = getattr(taxpayer, "taxpayer_profile", None)
     audio_only = bool(profile and profile.audio_only)
-    position = selectors.queue_waiting(language=language).count() + 1
-    estimate = selectors.estimate_for(language=language, position=position, now=now, audio_only=audio_only)
+    estimate = selectors.estimate_for(language=language, now=now, audio_only=audio_only)
     try:
         with transaction.atomic():
             entry = QueueEntry.objects.create(
@@ -120,7 +119,7 @@ def queue_join(*, taxpayer: User, language: str, now: datetime | None = None) ->
         raise OperationsError(_("You are already in the queue."), code="already_waiting")
     audit_append(actor=taxpayer, action="queue.join", obj=entry, details={"language": language})
     _ask_ready(language=language, now=now)
-    broadcast.queue_changed(language)
+    broadcast.queue_changed()
     return entry
 
 
@@ -144,7 +143,7 @@ def queue_leave(*, taxpayer: User, now: datetime | None = None) -> QueueEntry:
     entry = _own_waiting_entry(taxpayer)
     _end(entry, QueueEntry.Status.LEFT, now=now, actor=taxpayer)
     _ask_ready(language=entry.language, now=now)
-    broadcast.queue_changed(entry.language)
+    broadcast.queue_changed()
     return entry
 
 
@@ -158,7 +157,7 @@ def queue_connect(*, taxpayer: User, channel: str, now: datetime | None = None) 
     entry.channel, entry.disconnected_at = channel, None
     entry.save(update_fields=["channel", "disconnected_at"])
     if was_away:
-        broadcast.queue_changed(entry.language)
+        broadcast.queue_changed()
     return entry
 
 
@@ -172,7 +171,7 @@ def queue_disconnect(*, entry_id: int, channel: str, now: datetime | None = None
         return
     entry.channel, entry.disconnected_at = "", now
     entry.save(update_fields=["channel", "disconnected_at"])
-    broadcast.queue_changed(entry.language)
+    broadcast.queue_changed()
 
 
 @transaction.atomic
@@ -184,7 +183,7 @@ def queue_confirm_ready(*, taxpayer: User, now: datetime | None = None) -> Queue
         entry.ready_confirmed_at = now
         entry.ready_requested_at = entry.ready_requested_at or now
         entry.save(update_fields=["ready_confirmed_at", "ready_requested_at"])
-        broadcast.queue_changed(entry.language)
+        broadcast.queue_changed()
     return entry
 
 
@@ -298,7 +297,7 @@ def queue_take_next(*, agent: User, now: datetime | None = None) -> Booking:
     chosen.booking = booking
     _end(chosen, QueueEntry.Status.TAKEN, now=now, actor=agent)
     _ask_ready(language=chosen.language, now=now)
-    broadcast.queue_changed(chosen.language, taken=chosen)
+    broadcast.queue_changed(taken=chosen)
     return booking
 
 
@@ -358,7 +357,7 @@ def session_changed(*, session: InterviewSession, now: datetime | None = None) -
         if row.state == State.IN_INTERVIEW and row.session_id == session.pk:
             wrap_up = timedelta(seconds=selectors.queue_settings_get().wrap_up_seconds)
             _set_state(row, State.WRAP_UP, now=now, until=now + wrap_up, session_id=session.pk)
-    broadcast.queue_changed(session.booking.language)
+    broadcast.queue_changed()
 
 
 # Supervisors' actions
@@ -417,7 +416,7 @@ def booking_reassign(*, supervisor: User, booking: Booking, agent: User, now: da
     except IntegrityError:
         raise OperationsError(_("%(name)s has another interview then.") % {"name": agent.full_name}, code="busy")
     audit_append(actor=supervisor, action="booking.reassign", obj=booking, details={"from": previous, "to": agent.pk})
-    broadcast.queue_changed(booking.language)
+    broadcast.queue_changed()
     return booking
 
 
@@ -445,7 +444,7 @@ def queue_sweep(*, now: datetime | None = None) -> dict[str, int]:
             if gone or silent:
                 _end(entry, QueueEntry.Status.EXPIRED, now=now, actor=None, reason="gone" if gone else "not ready")
                 _ask_ready(language=entry.language, now=now)
-                broadcast.queue_changed(entry.language)
+                broadcast.queue_changed()
                 counts["expired"] += 1
     for agent_id in AgentState.objects.filter(state=State.WRAP_UP, until__lte=now).values_list("agent_id", flat=True):
         with transaction.atomic():
@@ -460,7 +459,7 @@ def queue_sweep(*, now: datetime | None = None) -> dict[str, int]:
     for language in selectors.queue_languages():
         with transaction.atomic():
             if _ask_ready(language=language, now=now):
-                broadcast.queue_changed(language)
+                broadcast.queue_changed()
     return counts
 
 

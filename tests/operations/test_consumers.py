@@ -88,6 +88,20 @@ async def test_an_agent_coming_on_duty_gives_everyone_an_estimate(agent):
         assert await communicator.receive_json_from(timeout=TIMEOUT) == place(1, "under a minute", low=0, high=0)
 
 
+async def test_a_change_in_one_language_moves_the_estimates_of_another_with_a_bilingual_agent(agent):
+    await database_sync_to_async(agent.agent_languages.create)(language="es")
+    await database_sync_to_async(factories.AgentStateFactory)(agent=agent)
+    spanish, _spanish_client = await in_queue(language="es")
+    _entry, client = await in_queue()
+    async with socket("/ws/queue/", client) as (communicator, _connected, _code):
+        first = await communicator.receive_json_from(timeout=TIMEOUT)
+        assert first["position"] == 1 and first["low"] > 0  # the agent takes the Spanish taxpayer first
+
+        await database_sync_to_async(services.queue_leave)(taxpayer=spanish.taxpayer)
+
+        assert await communicator.receive_json_from(timeout=TIMEOUT) == place(1, "under a minute", low=0, high=0)
+
+
 async def test_the_taxpayer_taken_by_an_agent_is_sent_on_to_the_interview(agent):
     entry, client = await in_queue()
     await database_sync_to_async(factories.AgentStateFactory)(agent=agent)

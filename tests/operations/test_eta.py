@@ -1,6 +1,6 @@
 """The talk-now estimate: a pure function of place, agents on duty and recent interview lengths."""
 
-from operations.eta import AgentOnDuty, eta_range, quantile
+from operations.eta import AgentOnDuty, InLine, eta_range, eta_ranges, quantile
 
 TEN_MINUTES = [600.0] * 10
 
@@ -65,3 +65,29 @@ def test_people_ahead_leaving_lowers_only_the_low_end():
         position=5, agents=agents, recent_lengths=[600.0], default_length=900.0, wrap_up_seconds=0, leave_share=0.5
     )
     assert (low, high) == (1200, 2400)
+
+
+def line_estimates(line, agents):
+    return eta_ranges(line=line, agents=agents, recent_lengths=TEN_MINUTES, default_length=900.0, wrap_up_seconds=60.0)
+
+
+def test_a_bilingual_agent_is_shared_between_the_lines_in_the_order_people_came():
+    both = AgentOnDuty("available", languages=frozenset({"en", "es"}))
+    line = [InLine("es"), InLine("en"), InLine("es")]
+    assert line_estimates(line, [both]) == [(0, 0), (660, 660), (1320, 1320)]
+    # With an English-only agent too, the English taxpayer no longer waits for the Spanish one.
+    english = AgentOnDuty("available", languages=frozenset({"en"}))
+    assert line_estimates(line, [both, english]) == [(0, 0), (0, 0), (660, 660)]
+
+
+def test_an_audio_only_taxpayer_waits_for_an_agent_who_takes_audio_only_calls():
+    video_only = AgentOnDuty("available", languages=frozenset({"en"}), takes_audio_only=False)
+    takes_audio = AgentOnDuty("in_interview", elapsed_seconds=300, languages=frozenset({"en"}))
+    line = [InLine("en", audio_only=True), InLine("en")]
+    assert line_estimates(line, [video_only, takes_audio]) == [(360, 360), (0, 0)]
+    assert line_estimates(line, [video_only]) == [None, (0, 0)]
+
+
+def test_nobody_on_duty_in_a_language_gives_that_line_no_estimate():
+    english = AgentOnDuty("available", languages=frozenset({"en"}))
+    assert line_estimates([InLine("es"), InLine("en")], [english]) == [None, (0, 0)]

@@ -137,6 +137,21 @@ def test_a_bilingual_agent_takes_whoever_waited_longest(agent):
     assert services.queue_take_next(agent=agent, now=NOW + timedelta(minutes=1)).taxpayer == spanish.taxpayer
 
 
+def test_a_bilingual_agent_counts_once_across_the_languages_lines(agent):
+    AgentLanguage.objects.create(agent=agent, language="es")
+    available(agent)
+    spanish = join(language="es", at=NOW)
+    english = join(language="en", at=NOW + timedelta(seconds=30))
+
+    (row,) = selectors.queue_positions(language="en", now=NOW)
+    assert (row["entry"], row["position"]) == (english, 1)
+    low, high = row["estimate"]
+    assert low > 0  # the one agent takes the Spanish taxpayer first
+    assert selectors.queue_place(entry=english, now=NOW)["estimate"] == (low, high)
+    assert selectors.queue_positions(language="es", now=NOW)[0]["estimate"] == (0, 0)
+    assert selectors.queue_place(entry=spanish, now=NOW)["estimate"] == (0, 0)
+
+
 def test_positions_and_estimates_are_per_language(agent):
     available(agent)
     join(language="es")
