@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
+from django.db import connection
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -273,16 +274,19 @@ def test_verification_pages_have_no_accessibility_violations(page, language):
     supervisor = factories.SupervisorFactory(preferred_language=language)
     log_in(page, taxpayer)
     _check(page, "/me/result/")
-    # Outside the test thread, where Playwright's event loop runs (the service broadcasts on commit).
+
+    # Outside the test thread, where Playwright's event loop runs (the service broadcasts on commit);
+    # the thread's own database connection is closed after, or it outlives the test database.
+    def record():
+        try:
+            return services.outcome_record(
+                session_id=session.pk, agent=agent, result="inconclusive", reasons=[], follow_up="Bring your passport"
+            )
+        finally:
+            connection.close()
+
     with ThreadPoolExecutor(1) as pool:
-        outcome = pool.submit(
-            services.outcome_record,
-            session_id=session.pk,
-            agent=agent,
-            result="inconclusive",
-            reasons=[],
-            follow_up="Bring your passport",
-        ).result()
+        outcome = pool.submit(record).result()
     for path in ["/me/", "/me/result/", "/book/"]:
         _check(page, path)
     page.context.clear_cookies()
