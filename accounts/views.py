@@ -267,6 +267,7 @@ def taxpayer_home(request: HttpRequest) -> HttpResponse:
         "join_open": booking is not None and interview_selectors.join_is_open(booking=booking),
         "identity_status": interview_selectors.identity_status_for(request.user),
         "follow_up": interview_selectors.follow_up_outcome_for(request.user),
+        "pending": interview_selectors.decision_pending_for(request.user),
         "identity_complete": getattr(request.user, "taxpayer_profile", None) is not None
         and request.user.taxpayer_profile.claimed_identity_complete,
     }

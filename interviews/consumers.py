@@ -149,6 +149,7 @@ class InterviewConsumer(SignalingConsumer):
             await self._to_media(offer | {"admitted": admitted}, reply=True)
         elif kind == "leave":
             await self._to_media({"type": "media.leave", "session": self.session_id, "role": self.role})
+            await self.channel_layer.group_send(self.group, {"type": "interview.left", "role": self.role})
         else:
             await self._command(kind)
 
@@ -186,6 +187,11 @@ class InterviewConsumer(SignalingConsumer):
     async def interview_chat(self, event: dict) -> None:
         if event["sender"] != self.role:
             await self.send_json({"type": "chat", "sender": event["sender"], "text": event["text"]})
+
+    async def interview_left(self, event: dict) -> None:
+        """The other participant chose to leave (rather than lost their connection)."""
+        if event["role"] != self.role:
+            await self.send_json({"type": "left", "role": event["role"]})
 
     async def interview_replaced(self, event: dict) -> None:
         await self.send_error("replaced", _("This interview is open in another window, so it was closed here."))

@@ -27,6 +27,11 @@ class ErrorEvent(TypedDict):
     message: str
 
 
+class LeftEvent(TypedDict):
+    type: Literal["left"]
+    role: Literal["taxpayer", "agent"]
+
+
 class StateEvent(TypedDict):
     type: Literal["state"]
     state: str

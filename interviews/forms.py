@@ -46,7 +46,7 @@ class CodeCheckForm(USWDSFormMixin, forms.Form):
 class ChecklistForm(USWDSFormMixin, forms.ModelForm):
     class Meta:
         model = Verification
-        fields = ["stayed_in_view", "fraud_flag", "fraud_reason", "notes"]
+        fields = ["details_match", "stayed_in_view", "fraud_flag", "fraud_reason", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
         help_texts = {
             "notes": _(

@@ -130,6 +130,7 @@ class Verification(models.Model):
 
     session = models.OneToOneField(InterviewSession, on_delete=models.PROTECT, related_name="verification")
     stayed_in_view = models.BooleanField(_("applicant stayed in view throughout"), default=False)
+    details_match = models.BooleanField(_("name, date of birth and address match the documents"), default=False)
     fraud_flag = models.BooleanField(_("suspected fraud"), default=False)
     fraud_reason = models.CharField(_("why fraud is suspected"), max_length=500, blank=True)
     notes = models.TextField(_("notes"), max_length=2000, blank=True)

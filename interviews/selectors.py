@@ -134,6 +134,16 @@ def outcome_missing(verification, *, audio_only: bool) -> dict[str, list[str]]:
         verified.append(_("The person must pass a live challenge (the latest one, with none pending)."))
     if not code_confirmed(verification):
         verified.append(_("Confirm the one-time code."))
+    profile = getattr(verification.session.booking.taxpayer, "taxpayer_profile", None)
+    if profile is None or not profile.claimed_identity_complete:
+        verified.append(
+            _(
+                "The taxpayer's date of birth and address are not on file: they can add them on their "
+                "profile page (in another tab) during the call; then reload this page."
+            )
+        )
+    if not verification.details_match:
+        verified.append(_("Confirm the name, date of birth and address match the documents."))
     if not audio_only and not verification.stayed_in_view:
         verified.append(_("Confirm the person stayed in view throughout."))
     if verification.fraud_flag:
@@ -152,6 +162,16 @@ def identity_status_for(user: User):
     return (
         VerificationOutcome.objects.filter(taxpayer=user, result=VerificationOutcome.Result.VERIFIED)
         .order_by("-decided_at")
+        .first()
+    )
+
+
+def decision_pending_for(user: User) -> InterviewSession | None:
+    """The taxpayer's latest finished interview whose agent has not recorded the outcome yet, or None."""
+    return (
+        InterviewSession.objects.filter(booking__taxpayer=user, state=InterviewSession.State.COMPLETED, outcome=None)
+        .select_related("booking")
+        .order_by("-ended_at")
         .first()
     )
 
@@ -216,6 +236,7 @@ def checklist_state(session: InterviewSession) -> dict:
             for c in challenges
         ],
         "code": code,
+        "details_match": verification.details_match,
         "stayed_in_view": verification.stayed_in_view,
         "fraud_flag": verification.fraud_flag,
         "missing": outcome_missing(verification, audio_only=booking.audio_only),

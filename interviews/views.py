@@ -141,6 +141,7 @@ def result(request: HttpRequest) -> HttpResponse:
             "outcomes": outcomes,
             "status": selectors.identity_status_for(request.user),
             "follow_up": selectors.follow_up_outcome_for(request.user),
+            "pending": selectors.decision_pending_for(request.user),
         },
     )
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import role_required
 from accounts.models import TIME_ZONE_CHOICES, User
 from interviews.models import InterviewSession
+from interviews.selectors import identity_status_for
 from operations import forms, selectors, services
 from scheduling.models import Booking
 from scheduling.selectors import active_booking_for
@@ -47,6 +48,7 @@ def talk_now(request: HttpRequest) -> HttpResponse:
         context["place"] = selectors.queue_place(entry=entry, now=timezone.now())
     else:
         context["booking"] = active_booking_for(taxpayer=request.user)
+        context["verified"] = identity_status_for(request.user)
         context["open_languages"] = [row for row in selectors.queue_overview(now=timezone.now()) if row["open"]]
     return render(request, "operations/talk_now.html", context, status=400 if form.errors else 200)
 

@@ -98,6 +98,7 @@ def book(request: HttpRequest) -> HttpResponse:
             "language_form": forms.LanguageFilterForm(initial={"language": language}),
             "offered": offered,
             "rules": selectors.interview_settings_get(),
+            "verified": interview_selectors.identity_status_for(taxpayer),
         }
     )
     return render(request, "scheduling/book.html", context, status=status)

@@ -1,4 +1,4 @@
-from datetime import UTC, time, timedelta
+from datetime import UTC, date, time, timedelta
 
 import factory
 from django.apps import apps
@@ -33,6 +33,20 @@ class TaxpayerProfileFactory(factory.django.DjangoModelFactory):
         model = TaxpayerProfile
 
     user = factory.SubFactory(UserFactory)
+
+
+# Identity details a taxpayer gives on their profile, for `TaxpayerFactory(**claimed_identity())`.
+CLAIMED_IDENTITY = {
+    "date_of_birth": date(1980, 2, 29),
+    "street_address": "1 Main St",
+    "city": "Austin",
+    "state": "TX",
+    "postal_code": "78701",
+}
+
+
+def claimed_identity() -> dict:
+    return {f"profile__{field}": value for field, value in CLAIMED_IDENTITY.items()}
 
 
 class TaxpayerFactory(UserFactory):

@@ -272,7 +272,14 @@ def code_check(*, session_id: int, agent: User, code: str, now: datetime | None 
 
 @transaction.atomic
 def checklist_update(
-    *, session_id: int, agent: User, stayed_in_view: bool, fraud_flag: bool, fraud_reason: str, notes: str
+    *,
+    session_id: int,
+    agent: User,
+    details_match: bool,
+    stayed_in_view: bool,
+    fraud_flag: bool,
+    fraud_reason: str,
+    notes: str,
 ) -> Verification:
     """The confirmations, the fraud flag and the notes (which must not describe the person's body)."""
     session = _checklist_session(session_id=session_id, agent=agent, outcome=True)
@@ -282,6 +289,7 @@ def checklist_update(
     if session.booking.audio_only:
         stayed_in_view = False
     changes = {
+        "details_match": details_match,
         "stayed_in_view": stayed_in_view,
         "fraud_flag": fraud_flag,
         "fraud_reason": fraud_reason if fraud_flag else "",
@@ -317,6 +325,7 @@ def _outcome_steps(verification: Verification, *, audio_only: bool) -> dict:
         ],
         "challenges": [{"kind": c.kind, "result": c.result} for c in verification.challenges.all()],
         "code_confirmed": selectors.code_confirmed(verification),
+        "details_match": verification.details_match,
         "stayed_in_view": verification.stayed_in_view,
         "fraud_flag": verification.fraud_flag,
         "fraud_reason": verification.fraud_reason,

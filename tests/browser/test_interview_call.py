@@ -101,8 +101,21 @@ def test_taxpayer_checks_devices_waits_is_admitted_and_both_see_each_other(brows
     _frames_grow(agent_page)
     _frames_grow(page)
 
+    # The taxpayer leaves on purpose: told once, no result to look at; the agent hears they left.
+    page.get_by_role("button", name="Leave the call").click()
+    page.locator("[data-stage=ended]").wait_for()
+    assert page.locator("[data-status-box]").is_hidden()
+    assert page.get_by_role("link", name="See your result").is_hidden()
+    agent_page.get_by_text("The other person left the call.").wait_for()
+    page.goto("/me/interview/")  # and come back
+    page.locator("[data-stage=call]").wait_for()
+    _frames_grow(agent_page)
+
     agent_page.get_by_role("button", name="End the interview").click()
-    page.get_by_text("The interview has ended.").first.wait_for()
+    page.locator("[data-stage=ended]").get_by_text("The interview has ended.").wait_for()
+    assert page.get_by_text("The interview has ended.").filter(visible=True).count() == 1
+    assert page.get_by_role("link", name="See your result").is_visible()
+    assert agent_page.get_by_role("button", name="Send", exact=True).is_disabled()
     booking.refresh_from_db()
     assert booking.status == Booking.Status.COMPLETED
     agent_context.close()

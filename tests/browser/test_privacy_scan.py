@@ -131,7 +131,8 @@ def test_a_whole_call_leaves_no_image_video_or_audio_anywhere(
     browser, page, clean_redis, media_host_process, tmp_path_factory, settings
 ):
     booking = _booking_starting_soon(
-        factories.TaxpayerFactory(full_name="Marisol Ortiz"), factories.AgentFactory(full_name="Daniel Okafor")
+        factories.TaxpayerFactory(full_name="Marisol Ortiz", **factories.claimed_identity()),
+        factories.AgentFactory(full_name="Daniel Okafor"),
     )
     started = scan.start_watching()
     media_host_log = []

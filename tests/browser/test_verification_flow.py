@@ -18,7 +18,8 @@ def _tick(scope, label: str) -> None:
 
 def agent_verifies(page, agent_page, *, wrong_code_first: bool = False) -> None:
     """The agent works down the checklist during the call and records "verified": a passport,
-    a live challenge the taxpayer sees, the one-time code they read out, "stayed in view"."""
+    a live challenge the taxpayer sees, the one-time code they read out, details match, "stayed in view".
+    The taxpayer must have given their identity details."""
     checklist = agent_page.locator("[data-checklist]")
     checklist.get_by_label("Document", exact=True).select_option("passport")
     checklist.get_by_label("Issued by").fill("U.S. Department of State")
@@ -47,6 +48,7 @@ def agent_verifies(page, agent_page, *, wrong_code_first: bool = False) -> None:
     checklist.get_by_role("button", name="Check the code").click()
     checklist.locator("[data-code-status]").get_by_text("Confirmed.").wait_for()
 
+    _tick(checklist, "Name, date of birth and address match the documents")
     _tick(checklist, "Applicant stayed in view throughout")
     checklist.get_by_role("button", name="Save", exact=True).click()
     checklist.get_by_text("Checklist saved.").wait_for()
@@ -59,7 +61,7 @@ def agent_verifies(page, agent_page, *, wrong_code_first: bool = False) -> None:
 
 def test_agent_records_a_verified_outcome_the_taxpayer_sees_their_result(browser, page):
     agent = factories.AgentFactory(full_name="Daniel Okafor")
-    taxpayer = factories.TaxpayerFactory(full_name="Marisol Ortiz")
+    taxpayer = factories.TaxpayerFactory(full_name="Marisol Ortiz", **factories.claimed_identity())
     booking = _booking_starting_soon(taxpayer, agent)
     log_in(page, taxpayer)
     page.goto("/me/interview/")

@@ -378,6 +378,19 @@ async def test_agent_sees_the_taxpayer_arrive_then_the_call_go_live_on_admit(int
     assert await recorded_events(interview.session) == [("scheduled", "waiting"), ("waiting", "live")]
 
 
+async def test_a_taxpayer_leaving_on_purpose_is_told_to_the_agent_as_left_not_dropped(interview):
+    async with both_joined(interview) as (taxpayer, agent):
+        await agent.send_json_to({"type": "admit"})
+        assert error_code(await agent.receive_json_from(timeout=TIMEOUT)) == "media_unavailable"
+        assert (await agent.receive_json_from(timeout=TIMEOUT))["state"] == "live"
+        assert (await taxpayer.receive_json_from(timeout=TIMEOUT))["state"] == "live"
+
+        await taxpayer.send_json_to({"type": "leave"})
+
+        assert await agent.receive_json_from(timeout=TIMEOUT) == {"type": "left", "role": "taxpayer"}
+        await taxpayer.receive_nothing(timeout=0.3)  # not echoed to the one who left
+
+
 async def test_agent_ending_the_call_completes_it_for_both(interview):
     async with both_joined(interview) as (taxpayer, agent):
         await agent.send_json_to({"type": "admit"})

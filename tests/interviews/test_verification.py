@@ -22,12 +22,14 @@ from tests import factories
 State = InterviewSession.State
 
 
-def live_session(*, audio_only: bool = False, phone: str = "") -> InterviewSession:
-    """An interview under way: the taxpayer was admitted a minute ago."""
+def live_session(*, audio_only: bool = False, phone: str = "", claimed: bool = True) -> InterviewSession:
+    """An interview under way: the taxpayer (who gave their identity details) was admitted a minute ago."""
     now = timezone.now()
     booking = factories.BookingFactory(starts_at=now - timedelta(minutes=2), audio_only=audio_only)
     profile = booking.taxpayer.taxpayer_profile
     profile.phone = phone
+    for field, value in (factories.CLAIMED_IDENTITY if claimed else {}).items():
+        setattr(profile, field, value)
     profile.save()
     return InterviewSession.objects.create(
         booking=booking, state=State.LIVE, admitted_at=now - timedelta(minutes=1), taxpayer_connected=True
@@ -60,11 +62,12 @@ def _ready_for_verified(session, capture) -> None:
     _add(session)
     _passed_challenge(session)
     _confirmed_code(session, capture)
-    _checklist(session, stayed_in_view=True)
+    _checklist(session, stayed_in_view=True, details_match=True)
 
 
 def _checklist(session, **changes) -> None:
-    values = {"stayed_in_view": False, "fraud_flag": False, "fraud_reason": "", "notes": ""} | changes
+    values = {"details_match": False, "stayed_in_view": False, "fraud_flag": False, "fraud_reason": "", "notes": ""}
+    values |= changes
     services.checklist_update(session_id=session.pk, agent=session.booking.agent, **values)
 
 
@@ -118,16 +121,16 @@ def test_verified_when_every_required_step_is_done(db, django_capture_on_commit_
     assert AuditRecord.objects.filter(action="verification.outcome", object_id=str(session.pk)).count() == 1
 
 
-@pytest.mark.parametrize("skipped", ["evidence", "challenge", "code", "in_view"])
+@pytest.mark.parametrize("skipped", ["evidence", "challenge", "code", "in_view", "details_match", "claimed"])
 def test_verified_is_refused_while_a_required_step_is_missing(db, django_capture_on_commit_callbacks, skipped):
-    session = live_session()
+    session = live_session(claimed=skipped != "claimed")
     if skipped != "evidence":
         _add(session)
     if skipped != "challenge":
         _passed_challenge(session)
     if skipped != "code":
         _confirmed_code(session, django_capture_on_commit_callbacks)
-    _checklist(session, stayed_in_view=skipped != "in_view")
+    _checklist(session, stayed_in_view=skipped != "in_view", details_match=skipped != "details_match")
     with pytest.raises(InterviewError) as error:
         _record(session)
     assert error.value.code == "incomplete"
@@ -150,7 +153,9 @@ def test_a_failed_latest_challenge_blocks_verified_until_another_is_passed(db, d
 def test_fraud_flag_forbids_verified_and_is_a_reason_for_not_verified(db, django_capture_on_commit_callbacks):
     session = live_session()
     _ready_for_verified(session, django_capture_on_commit_callbacks)
-    _checklist(session, stayed_in_view=True, fraud_flag=True, fraud_reason="Document edges look printed")
+    _checklist(
+        session, stayed_in_view=True, details_match=True, fraud_flag=True, fraud_reason="Document edges look printed"
+    )
     with pytest.raises(InterviewError):
         _record(session)
     outcome = _record(session, "not_verified", reasons=["document_not_genuine"])
@@ -182,6 +187,7 @@ def test_audio_only_interview_records_no_document_on_camera_and_a_lower_level(db
     assert challenge.kind == "read_digits" and len(challenge.digits) == 4
     services.challenge_mark(session_id=session.pk, agent=session.booking.agent, challenge_id=challenge.pk, passed=True)
     _confirmed_code(session, django_capture_on_commit_callbacks)
+    _checklist(session, details_match=True)
     outcome = _record(session)
     assert (outcome.assurance_level, outcome.method) == ("IAL1", "live_audio")
     assert outcome.steps["document_seen_on_camera"] is False

@@ -10,6 +10,7 @@ from django.test import Client
 
 from interviews import services
 from interviews.models import AuditRecord, EvidenceItem, ProofingReport, VerificationOutcome
+from operations.models import QueueSettings
 from tests import factories
 from tests.conftest import staff_client
 from tests.interviews.test_verification import live_session
@@ -141,6 +142,25 @@ def test_result_page_shows_only_the_taxpayers_own_outcomes(session):
     assert "A passport" not in other and "You have no result yet" in other
 
 
+def test_an_ended_interview_without_an_outcome_says_the_result_is_on_its_way(session):
+    taxpayer, agent = session.booking.taxpayer, session.booking.agent
+    services.session_end(session_id=session.pk, agent=agent)
+    client = _client_for(taxpayer)
+    for page in ("/me/result/", "/me/"):
+        content = client.get(page).content.decode()
+        assert "Your result is on its way" in content
+        assert "You have no result yet" not in content
+    assert (
+        "Your result is on its way" not in _client_for(factories.TaxpayerFactory()).get("/me/result/").content.decode()
+    )
+
+    services.outcome_record(
+        session_id=session.pk, agent=agent, result="inconclusive", reasons=[], follow_up="A passport"
+    )
+
+    assert "Your result is on its way" not in client.get("/me/result/").content.decode()
+
+
 def test_agents_and_supervisors_cannot_open_the_taxpayer_result_page(session):
     assert staff_client(session.booking.agent).get("/me/result/").status_code == 403
 
@@ -216,3 +236,16 @@ def test_audit_trail_with_bad_dates_shows_an_error_and_no_records(supervisor, db
 def test_audit_trail_is_for_supervisors_only(session):
     assert staff_client(session.booking.agent).get("/supervisor/audit/").status_code == 403
     assert _client_for(session.booking.taxpayer).get("/supervisor/audit/").status_code == 403
+
+
+def test_a_verified_taxpayer_is_told_before_booking_or_queueing_again(db):
+    taxpayer = factories.TaxpayerFactory()
+    client = _client_for(taxpayer)
+    assert "You only need another interview" not in client.get("/book/").content.decode()
+    factories.VerifiedOutcomeFactory(taxpayer=taxpayer)
+    rules = QueueSettings.objects.get_or_create(pk=1)[0]
+    rules.open_languages = ["en"]
+    rules.save()
+
+    for page in ("/book/", "/me/talk-now/"):
+        assert "You only need another interview" in client.get(page).content.decode()

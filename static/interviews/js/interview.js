@@ -193,7 +193,7 @@
     var leave = root.querySelector("[data-leave]");
     leave.addEventListener("click", function () {
       self.send({ type: "leave" });
-      self.end(self.labels.left);
+      self.end(self.labels.left, false);
     });
     var switcher = root.querySelector("[data-switch-camera]");
     if (switcher) switcher.addEventListener("click", function () { self.switchCamera(); });
@@ -269,6 +269,10 @@
       }
     } else if (message.type === "state") {
       this.onState(message);
+    } else if (message.type === "left") {
+      this.otherLeft = true;
+      this.baseStatus = this.labels["other-left"];
+      this.tickWait();
     } else if (message.type === "chat") {
       this.appendChat(this.labels[message.sender] || message.sender, message.text);
     } else if (message.type === "challenge") {
@@ -278,7 +282,7 @@
     } else if (message.type === "outcome") {
       this.notice("code", "");
     } else if (message.type === "error") {
-      if (message.code === "ended" || message.code === "replaced") this.end(message.message);
+      if (message.code === "ended" || message.code === "replaced") this.end(message.message, message.code === "ended");
       else this.status(message.message);
     }
   };
@@ -311,18 +315,22 @@
     this.waitedBase = message.waited_seconds === null || message.waited_seconds === undefined
       ? null : { seconds: message.waited_seconds, at: Date.now() };
     var otherConnected = this.role === "agent" ? message.taxpayer_connected : message.agent_connected;
+    if (otherConnected) this.otherLeft = false;
     if (this.role === "taxpayer") {
       if (state === "waiting") this.show("waiting");
       else if (state === "live" || state === "interrupted") this.show("call");
-      else if (state === "completed" || state === "no_show") this.end(this.labels[state]);
+      else if (state === "completed" || state === "no_show") this.end(this.labels[state], state === "completed");
     } else {
       this.root.querySelector('[data-command="admit"]').disabled = !(
         (state === "waiting" && message.taxpayer_connected) || state === "interrupted");
       this.root.querySelector('[data-command="end"]').disabled = !(state === "live" || state === "interrupted");
       if (state === "completed") this.end(this.labels.completed);
     }
+    if (this.finished) return;
     var text = this.labels[state] || state;
-    if (state === "live" && otherConnected === false) text = this.labels["other-reconnecting"];
+    if (state === "live" && otherConnected === false) {
+      text = this.labels[this.otherLeft ? "other-left" : "other-reconnecting"];
+    }
     if (this.role === "agent" && state === "scheduled") text = this.labels["not-here"];
     if (this.role === "agent" && state === "waiting" && message.taxpayer_connected === false) {
       text = this.labels["other-reconnecting"];
@@ -343,14 +351,26 @@
     }
   };
 
-  Interview.prototype.end = function (text) {
+  /* The call is over for this page: `decided` says whether the interview itself ended (so there
+     is a result to look at), rather than this person leaving or the page being closed elsewhere. */
+  Interview.prototype.end = function (text, decided) {
     this.finished = true;
+    this.baseStatus = null;
     if (this.pc) this.pc.close();
     if (this.ws) this.ws.close();
     if (this.stream) this.stream.getTracks().forEach(function (track) { track.stop(); });
+    this.root.querySelectorAll("[data-stage=call] button, [data-stage=call] input").forEach(function (control) {
+      control.disabled = true;
+    });
     var endedText = this.root.querySelector("[data-ended-text]");
-    if (endedText) { endedText.textContent = text; this.show("ended"); }
-    this.status(text);
+    if (endedText) {
+      endedText.textContent = text;
+      this.root.querySelector("[data-result-link]").hidden = !decided;
+      this.show("ended");
+      this.status("");
+    } else {
+      this.status(text);
+    }
   };
 
   Interview.prototype.toggle = function (button) {
