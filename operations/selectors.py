@@ -286,16 +286,17 @@ def agent_next_booking(*, agent: User, start: datetime, end: datetime) -> Bookin
 # Figures
 
 
-def verified_share(sessions: Iterable[InterviewSession]) -> float | None:
-    """Of the completed interviews whose outcome is recorded, the share "verified" (None if none is)."""
+def verified_share(sessions: Iterable[InterviewSession]) -> tuple[float | None, int]:
+    """Of the completed interviews whose outcome is recorded, the share "verified" (None if none
+    is), and how many outcomes that share is of."""
     results = list(
         VerificationOutcome.objects.filter(session__in=[session.pk for session in sessions]).values_list(
             "result", flat=True
         )
     )
     if not results:
-        return None
-    return sum(result == VerificationOutcome.Result.VERIFIED for result in results) / len(results)
+        return None, 0
+    return sum(result == VerificationOutcome.Result.VERIFIED for result in results) / len(results), len(results)
 
 
 @dataclass
@@ -316,6 +317,7 @@ class Outcome:
 class Figures:
     completed: int = 0
     verified_share: float | None = None
+    decided: int = 0  # completed interviews whose outcome is recorded: what the verified share is of
     no_shows: int = 0
     abandoned: int = 0
     admitted: int = 0
@@ -378,7 +380,7 @@ def _aggregate(outcomes: list[Outcome], *, service_level_minutes: int) -> Figure
     lengths = [outcome.length for outcome in outcomes if outcome.length is not None]
     completed = [outcome.session for outcome in outcomes if outcome.kind == "completed"]
     figures.completed = len(completed)
-    figures.verified_share = verified_share(completed)
+    figures.verified_share, figures.decided = verified_share(completed)
     figures.no_shows = sum(outcome.kind == "no_show" for outcome in outcomes)
     figures.abandoned = sum(outcome.kind == "abandoned" for outcome in outcomes)
     figures.admitted = len(waits)

@@ -258,6 +258,7 @@ def reports(request: HttpRequest) -> HttpResponse:
 
 CSV_COLUMNS = [
     "completed",
+    "decided",
     "verified_share",
     "no_shows",
     "abandoned",
@@ -277,6 +278,7 @@ def _csv_figures(figures: selectors.Figures) -> list:
 
     return [
         figures.completed,
+        figures.decided,
         share(figures.verified_share),
         figures.no_shows,
         figures.abandoned,

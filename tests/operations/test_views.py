@@ -245,14 +245,14 @@ def test_reports_per_day_and_agent_and_as_csv(supervisor_client, supervisor, age
     response = supervisor_client.get(reverse("operations:reports"), query | {"format": "csv"})
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert response["Content-Type"].startswith("text/csv")
-    assert rows[0][:4] == ["scope", "name", "completed", "verified_share"]
+    assert rows[0][:5] == ["scope", "name", "completed", "decided", "verified_share"]
     assert [row[:3] for row in rows[1:]] == [
         ["day", query["start"], "0"],
         ["day", query["end"], "1"],
         ["agent", agent.full_name, "1"],
         ["total", f"{query['start']}..{query['end']}", "1"],
     ]
-    assert rows[-1][7] == "90" and rows[-1][9] == "900"
+    assert rows[-1][8] == "90" and rows[-1][10] == "900"
 
 
 def test_a_report_range_that_ends_before_it_starts_is_refused(supervisor_client):
