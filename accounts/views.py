@@ -65,6 +65,10 @@ def _finish_login(request: HttpRequest, user: User, device: TOTPDevice | None = 
     auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     if device is not None:
         otp_login(request, device)
+    # A language chosen in the header before logging in carries on, rather than the saved one.
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen in dict(settings.LANGUAGES):
+        services.language_set(user=user, language=chosen)
     return redirect(next_url or _home_url(user))
 
 

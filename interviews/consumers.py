@@ -204,8 +204,11 @@ class InterviewConsumer(SignalingConsumer):
             await self.send_json({"type": "challenge", "text": text})
 
     async def interview_code_sent(self, event: dict) -> None:
+        """A code was sent to the taxpayer ("" sent_to: it was confirmed, so the notice goes)."""
         if self.role == "taxpayer":
-            text = _("We sent a code to %(contact)s. Read it aloud to your agent.") % {"contact": event["sent_to"]}
+            text = ""
+            if event["sent_to"]:
+                text = _("We sent a code to %(contact)s. Read it aloud to your agent.") % {"contact": event["sent_to"]}
             await self.send_json({"type": "code_sent", "text": text})
 
     async def interview_outcome(self, event: dict) -> None:

@@ -257,6 +257,8 @@ def code_check(*, session_id: int, agent: User, code: str, now: datetime | None 
         record.confirmed_at, record.spent = now, True
         record.save(update_fields=["attempts", "confirmed_at", "spent"])
         audit_append(actor=agent, action="verification.code_confirmed", obj=session)
+        # The taxpayer's "read the code aloud" notice goes away.
+        session_group_send(session, {"type": "interview.code_sent", "channel": record.channel, "sent_to": ""})
         return CodeCheck(True, 0, _("The code is confirmed."))
     left = settings.ONE_TIME_CODE_ATTEMPTS - record.attempts
     record.spent = left <= 0

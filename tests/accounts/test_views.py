@@ -1179,6 +1179,16 @@ def test_signed_in_preference_wins_over_the_language_cookie(taxpayer_client):
     assert '<html lang="en">' in response.content.decode()
 
 
+def test_a_language_chosen_before_logging_in_carries_on_after(client, taxpayer):
+    client.post(reverse("language_switch"), {"language": "es", "next": reverse("accounts:login")})
+
+    log_in(client, taxpayer.email)
+
+    taxpayer.refresh_from_db()
+    assert taxpayer.preferred_language == "es"
+    assert '<html lang="es">' in client.get(reverse("accounts:taxpayer_home")).content.decode()
+
+
 # staff management (supervisors)
 
 

@@ -5,6 +5,7 @@ import contextlib
 import hashlib
 import hmac
 import json
+import re
 from base64 import b64encode
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.core import mail
 from django.db import models
 from django.test import Client
 
@@ -658,6 +660,15 @@ async def test_challenge_and_code_notice_reach_the_taxpayer_only(interview):
         code_notice = await taxpayer.receive_json_from(timeout=TIMEOUT)
         assert code_notice["type"] == "code_sent" and "•••@example.org" in code_notice["text"]
         await agent.receive_nothing(timeout=0.3)
+
+        def confirm():
+            code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
+            return services.code_check(
+                session_id=interview.session.pk, agent=interview.session.booking.agent, code=code
+            )
+
+        assert (await database_sync_to_async(confirm)()).confirmed
+        assert await taxpayer.receive_json_from(timeout=TIMEOUT) == {"type": "code_sent", "text": ""}
 
 
 async def test_a_pending_challenge_is_shown_again_after_the_taxpayer_reconnects(interview):

@@ -42,6 +42,17 @@ def test_agent_page_shows_the_claimed_identity_and_checklist(session, agent_of):
     assert "Identity checklist" in page and "Do not describe the person" in page
 
 
+def test_a_finished_interview_opens_without_the_call_but_with_the_checklist(session, agent_of):
+    live = agent_of.get(f"/agent/interviews/{session.booking.reference}/").content.decode()
+    assert "data-interview" in live and "interviews/js/interview.js" in live
+    services.session_end(session_id=session.pk, agent=session.booking.agent)
+
+    page = agent_of.get(f"/agent/interviews/{session.booking.reference}/").content.decode()
+
+    assert "This interview is over." in page and "Identity checklist" in page
+    assert "data-interview" not in page and "interviews/js/interview.js" not in page
+
+
 def test_checklist_state_is_json_for_the_assigned_agent(session, agent_of):
     response = agent_of.get(_url(session))
     assert response.status_code == 200

@@ -118,9 +118,13 @@
     }
   }
 
-  root.querySelectorAll("[data-checklist-form]").forEach(function (form) { form.addEventListener("submit", submit); });
-  send(root.dataset.url).then(function (result) { if (result.ok) render(result.data.state); });
-  setInterval(function () {
+  function refresh() {
     send(root.dataset.url).then(function (result) { if (result.ok) render(result.data.state); });
-  }, 15000);
+  }
+
+  root.querySelectorAll("[data-checklist-form]").forEach(function (form) { form.addEventListener("submit", submit); });
+  refresh();
+  setInterval(refresh, 15000);
+  // The call page says when the interview's state changes (admitted, ended): the checklist opens or closes then.
+  document.addEventListener("interview:state", refresh);
 })();

@@ -2,6 +2,10 @@
  * Media goes to our media host and back; nothing here records or captures frames. */
 (function () {
   "use strict";
+  // Numbers as the page's language writes them (0,5 % in Spanish).
+  var decimal = new Intl.NumberFormat(document.documentElement.lang || undefined, {
+    minimumFractionDigits: 1, maximumFractionDigits: 1,
+  });
 
   var wsBase = (location.protocol === "https:" ? "wss://" : "ws://") + location.host;
 
@@ -151,14 +155,16 @@
         self.stat("bitrate", Math.round(kbps) + " kbit/s");
       }
       var lossShare = received + lost ? (100 * lost) / (received + lost) : 0;
-      self.stat("loss", lossShare.toFixed(1) + " %");
+      self.stat("loss", decimal.format(lossShare) + " %");
       previous = { bytes: bytes, at: at };
       if (rounds >= 6) {
         clearInterval(timer);
         pc.close();
         ws.close();
         self.verdict(readings, lossShare, received);
-        self.root.querySelector("[data-start-check]").disabled = false;
+        var again = self.root.querySelector("[data-start-check]");
+        again.disabled = false;
+        again.textContent = again.dataset.againLabel;
       }
     }, 1000);
   };
@@ -222,6 +228,8 @@
     if (!box) return;
     box.querySelector("[data-" + kind + "-text]").textContent = text;
     box.hidden = !text;
+    // On a phone the notice sits above the video, out of sight once the person has scrolled.
+    if (text) box.scrollIntoView({ block: "nearest" });
   };
 
   Interview.prototype.show = function (stage) {
@@ -321,10 +329,22 @@
       else if (state === "live" || state === "interrupted") this.show("call");
       else if (state === "completed" || state === "no_show") this.end(this.labels[state], state === "completed");
     } else {
-      this.root.querySelector('[data-command="admit"]').disabled = !(
-        (state === "waiting" && message.taxpayer_connected) || state === "interrupted");
-      this.root.querySelector('[data-command="end"]').disabled = !(state === "live" || state === "interrupted");
+      var admit = this.root.querySelector('[data-command="admit"]');
+      var endButton = this.root.querySelector('[data-command="end"]');
+      var admitHadFocus = document.activeElement === admit;
+      admit.disabled = !((state === "waiting" && message.taxpayer_connected) || state === "interrupted");
+      endButton.disabled = !(state === "live" || state === "interrupted");
+      // A keyboard user who just admitted the taxpayer keeps their place, on "End the interview",
+      // instead of falling back to the top of the page with the disabled button.
+      if (state === "live" && this.previousState && this.previousState !== "live" &&
+          (admitHadFocus || document.activeElement === document.body)) {
+        endButton.focus();
+      }
       if (state === "completed") this.end(this.labels.completed);
+    }
+    if (this.previousState !== state) {
+      this.previousState = state;
+      document.dispatchEvent(new CustomEvent("interview:state", { detail: { state: state } }));
     }
     if (this.finished) return;
     var text = this.labels[state] || state;
