@@ -1011,18 +1011,79 @@ def test_forged_role_email_or_staff_flag_in_the_profile_changes_nothing_but_the_
     assert not User.objects.filter(email="hijack@example.org").exists()
 
 
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("(518) 555-0142", "+15185550142"),
+        ("518-555-0142", "+15185550142"),
+        ("518.555.0142", "+15185550142"),
+        ("5185550142", "+15185550142"),
+        ("1 518 555 0142", "+15185550142"),
+        ("1-518-555-0142", "+15185550142"),
+        (" +1 (518) 555-0142 ", "+15185550142"),
+        ("+44 20 7946 0958", "+442079460958"),
+        ("+52 55 1234 5678", "+525512345678"),
+        ("", ""),
+    ],
+)
+def test_profile_phone_is_stored_in_international_form(taxpayer_client, taxpayer, typed, stored):
+    response = taxpayer_client.post(reverse("accounts:profile"), {**PROFILE, "phone": typed})
+
+    assert response.status_code == 302
+    assert TaxpayerProfile.objects.get(user=taxpayer).phone == stored
+
+
+PHONE_ERROR = (
+    "Enter a U.S. number with its area code, such as (202) 555-0143, or + and the country code for another country."
+)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "not a phone",
+        "555-0143",
+        "202-555-014",
+        "202-555-01433",
+        "2 202 555 0143",
+        "(102) 555-0143",
+        "(202) 155-0143",
+        "+1 202 555 014",
+        "+0 20 7946 0958",
+        "+44 20",
+        "+44 20 7946 0958 1234 5",
+        "+44 (20) 7946 0958 ext 12",
+        "++12025550143",
+        "202+555+0143",
+    ],
+)
+def test_unusable_phone_is_refused_with_what_to_type(taxpayer_client, taxpayer, typed):
+    response = taxpayer_client.post(reverse("accounts:profile"), {**PROFILE, "phone": typed})
+
+    assert response.status_code == 400
+    assert response.context["needs_form"].errors["phone"] == [PHONE_ERROR]
+    assert TaxpayerProfile.objects.get(user=taxpayer).phone == ""
+
+
+def test_profile_phone_hint_says_how_to_type_it(taxpayer_client):
+    response = taxpayer_client.get(reverse("accounts:profile"))
+
+    assert response.context["needs_form"].fields["phone"].help_text == (
+        "Type a U.S. number as usual, for example (202) 555-0143. For another country, start with + and "
+        "the country code. We only use it to send you a one-time code during your interview."
+    )
+
+
 def test_invalid_phone_shows_the_error_and_saves_neither_form(taxpayer_client, taxpayer):
     before_user = User.objects.values("full_name", "preferred_language", "time_zone").get(pk=taxpayer.pk)
 
     response = taxpayer_client.post(
         reverse("accounts:profile"),
-        {**PROFILE, "preferred_language": "es", "phone": "202-555-0143", "needs_captions": "on"},
+        {**PROFILE, "preferred_language": "es", "phone": "555-0143", "needs_captions": "on"},
     )
 
     assert response.status_code == 400
-    assert response.context["needs_form"].errors["phone"] == [
-        "Enter the phone number in international form, for example +12025550143."
-    ]
+    assert response.context["needs_form"].errors["phone"] == [PHONE_ERROR]
     assert User.objects.values("full_name", "preferred_language", "time_zone").get(pk=taxpayer.pk) == before_user
     profile = TaxpayerProfile.objects.get(user=taxpayer)
     assert (profile.phone, profile.needs_captions) == ("", False)
