@@ -89,10 +89,9 @@ def _set_state(request: HttpRequest, *, agent: User) -> None:
 def agent_panel_context(user: User) -> dict:
     """What an agent's talk-now page shows: their state and the queue in their languages."""
     now = timezone.now()
-    languages = set(user.agent_languages.values_list("language", flat=True))
     return {
         "state": selectors.agent_state_get(agent=user, now=now),
-        "queues": [row for row in selectors.queue_overview(now=now) if row["code"] in languages],
+        "queues": selectors.agent_queues(agent=user),
         "due": selectors.agent_due_booking(agent=user, now=now),
         "now": now,
         "state_choices": forms.AgentStateForm.base_fields["state"].choices,

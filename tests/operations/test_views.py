@@ -133,6 +133,39 @@ def test_an_agent_sets_their_state_and_takes_the_next_taxpayer(agent_client, age
     assert "Take the next taxpayer" in page
 
 
+def test_the_agent_panel_shows_who_is_waiting_and_who_is_ready(agent_client, agent):
+    rules = selectors.queue_settings_get()
+    rules.confirm_at_position = 2
+    rules.save()
+    factories.QueueEntryFactory(ready_confirmed_at=timezone.now())
+    factories.QueueEntryFactory()
+
+    page = agent_client.get(reverse("operations:agent_panel")).content.decode()
+
+    assert '<th scope="col">People waiting</th><th scope="col">Ready</th>' in page
+    assert '<td data-waiting="en">2</td><td data-ready="en">1</td>' in page
+
+
+def test_taking_when_nobody_has_confirmed_says_how_many_wait(agent_client, agent):
+    rules = selectors.queue_settings_get()
+    rules.confirm_at_position = 2
+    rules.save()
+    factories.QueueEntryFactory()
+    factories.AgentStateFactory(agent=agent)
+
+    response = agent_client.post(reverse("operations:take_next"), follow=True)
+
+    assert said(response) == ["1 waiting, but nobody has confirmed they are ready yet. Try again in a moment."]
+    assert not Booking.objects.exists()
+    assert QueueEntry.objects.get().status == QueueEntry.Status.WAITING
+
+
+def test_taking_with_nobody_waiting_says_so(agent_client, agent):
+    factories.AgentStateFactory(agent=agent)
+    response = agent_client.post(reverse("operations:take_next"), follow=True)
+    assert said(response) == ["Nobody is waiting in your languages."]
+
+
 def test_taking_while_on_a_break_says_why(agent_client, agent):
     factories.QueueEntryFactory()
     agent_client.post(reverse("operations:agent_state"), {"state": "break"})
