@@ -307,6 +307,25 @@ def agent_due_booking(*, agent: User, now: datetime) -> Booking | None:
     ).first()
 
 
+def booking_reassignable(booking: Booking) -> bool:
+    """Booked, and its interview has not started: it can still go to another agent."""
+    session = InterviewSession.objects.filter(booking=booking).first()
+    return booking.status == Booking.Status.ACTIVE and (
+        session is None or session.state in (InterviewSession.State.SCHEDULED, InterviewSession.State.WAITING)
+    )
+
+
+def reassign_agents(*, booking: Booking) -> QuerySet[User]:
+    """The active agents a booking could be given to: the others who hold interviews in its
+    language, and take audio-only interviews if it is one."""
+    agents = User.objects.filter(
+        role=User.Role.AGENT, is_active=True, agent_languages__language=booking.language
+    ).exclude(pk=booking.agent_id)
+    if booking.audio_only:
+        agents = agents.exclude(agent_profile__takes_audio_only=False)
+    return agents.order_by("full_name", "pk")
+
+
 def agent_next_booking(*, agent: User, start: datetime, end: datetime) -> Booking | None:
     """The agent's active booking that keeps them busy somewhere between two instants."""
     return (

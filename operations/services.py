@@ -360,10 +360,7 @@ def booking_reassign(*, supervisor: User, booking: Booking, agent: User, now: da
     now = now or timezone.now()
     _require_supervisor(supervisor)
     booking = Booking.objects.select_for_update().select_related("agent").get(pk=booking.pk)
-    session = InterviewSession.objects.filter(booking=booking).first()
-    if booking.status != Booking.Status.ACTIVE or (
-        session is not None and session.state not in (InterviewSession.State.SCHEDULED, InterviewSession.State.WAITING)
-    ):
+    if not selectors.booking_reassignable(booking):
         raise OperationsError(_("Only a booked interview that has not started can be reassigned."), code="not_active")
     if not agent.is_agent or not agent.is_active:
         raise OperationsError(_("Choose an active agent."), code="agent")

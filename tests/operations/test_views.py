@@ -251,8 +251,110 @@ def test_finding_a_booking_to_reassign(supervisor_client):
     booking = factories.BookingFactory()
     response = supervisor_client.get(reverse("operations:reassign_find"), {"reference": booking.reference.lower()})
     assert response.url == reverse("operations:reassign", args=[booking.reference])
-    response = supervisor_client.get(reverse("operations:reassign_find"), {"reference": "NOPE"}, follow=True)
-    assert said(response) == ["No booking has the reference NOPE."]
+
+
+def test_an_unknown_reference_is_shown_with_the_search_form_again(supervisor_client):
+    response = supervisor_client.get(reverse("operations:reassign_find"), {"reference": "nope"})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert '<span class="usa-error-message" id="reference-error">No booking has the reference NOPE.</span>' in page
+    assert 'name="reference" value="NOPE"' in page and 'aria-describedby="reference-hint reference-error"' in page
+
+
+def test_the_reassign_search_opened_directly_shows_the_empty_form_and_no_error(supervisor_client):
+    response = supervisor_client.get(reverse("operations:reassign_find"))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<h1>Reassign a future booking</h1>" in page
+    assert 'name="reference" value=""' in page
+    assert "No booking has the reference" not in page and "usa-error-message" not in page
+    assert said(response) == []
+
+
+def test_the_reassign_form_offers_other_agents_who_speak_the_language_by_name(supervisor_client, agent):
+    booking = factories.BookingFactory(agent=agent, language="es")
+    speaks_spanish = factories.AgentFactory(full_name="Ana Garcia", email="ana@example.org", english=None)
+    speaks_spanish.agent_languages.create(language="es")
+    both = factories.AgentFactory(full_name="Rosa Rivera", email="rosa@example.org")
+    both.agent_languages.create(language="es")
+    agent.agent_languages.create(language="es")
+    factories.AgentFactory(full_name="Linh Nguyen")  # English only
+    factories.AgentFactory(full_name="Gone Away", is_active=False).agent_languages.create(language="es")
+
+    response = supervisor_client.get(reverse("operations:reassign", args=[booking.reference]))
+
+    choices = [(str(value), label) for value, label in response.context["form"].fields["agent"].choices]
+    assert choices == [
+        ("", "- Choose an agent -"),
+        (str(speaks_spanish.pk), "Ana Garcia"),
+        (str(both.pk), "Rosa Rivera"),
+    ]
+    page = response.content.decode()
+    assert "ana@example.org" not in page and "Ana Garcia</option>" in page
+
+
+def test_an_audio_only_interview_is_offered_only_to_agents_who_take_them(supervisor_client, agent):
+    booking = factories.BookingFactory(agent=agent, audio_only=True)
+    takes = factories.AgentFactory(full_name="Ana Garcia")
+    factories.AgentProfileFactory(user=factories.AgentFactory(full_name="Linh Nguyen"), takes_audio_only=False)
+
+    response = supervisor_client.get(reverse("operations:reassign", args=[booking.reference]))
+
+    assert list(response.context["form"].fields["agent"].queryset) == [takes]
+
+
+def test_an_agent_not_offered_is_still_refused_when_posted(supervisor_client, agent):
+    booking = factories.BookingFactory(agent=agent, language="es")
+    agent.agent_languages.create(language="es")
+    english_only = factories.AgentFactory(full_name="Linh Nguyen")
+
+    response = supervisor_client.post(
+        reverse("operations:reassign", args=[booking.reference]), {"agent": english_only.pk}
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["agent"] == ["Choose an agent from the list."]
+    assert Booking.objects.get(pk=booking.pk).agent == agent
+
+
+def test_when_no_other_agent_speaks_the_language_the_page_says_so(supervisor_client, agent):
+    booking = factories.BookingFactory(agent=agent)
+    factories.AgentFactory(full_name="Ana Garcia", english=None).agent_languages.create(language="es")
+
+    response = supervisor_client.get(reverse("operations:reassign", args=[booking.reference]))
+
+    page = response.content.decode()
+    assert "No other agent holds interviews in English." in page
+    assert 'name="agent"' not in page
+
+
+@pytest.mark.parametrize("status", [Booking.Status.COMPLETED, Booking.Status.CANCELLED, Booking.Status.NO_SHOW])
+def test_a_past_or_cancelled_booking_offers_no_reassign_form(supervisor_client, agent, status):
+    booking = factories.BookingFactory(agent=agent, status=status)
+    other = factories.AgentFactory()
+    factories.AgentStateFactory(agent=other)
+
+    for response in [
+        supervisor_client.get(reverse("operations:reassign", args=[booking.reference])),
+        supervisor_client.post(reverse("operations:reassign", args=[booking.reference]), {"agent": other.pk}),
+    ]:
+        page = response.content.decode()
+        assert "Only upcoming interviews can be given to another agent." in page
+        assert 'name="agent"' not in page
+    assert Booking.objects.get(pk=booking.pk).agent == agent
+
+
+def test_an_interview_already_under_way_offers_no_reassign_form(supervisor_client, agent):
+    booking = factories.BookingFactory(agent=agent, starts_at=timezone.now())
+    session = interview_services.session_for_booking(booking=booking)
+    InterviewSession.objects.filter(pk=session.pk).update(state=InterviewSession.State.LIVE)
+
+    page = supervisor_client.get(reverse("operations:reassign", args=[booking.reference])).content.decode()
+
+    assert "Only upcoming interviews can be given to another agent." in page
+    assert 'name="agent"' not in page
 
 
 def test_reports_per_day_and_agent_and_as_csv(supervisor_client, supervisor, agent):
