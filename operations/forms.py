@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import USWDSFormMixin
+from accounts.forms import USWDSFormMixin, formfield_with_limits
 from accounts.models import User
 from operations.models import AgentState, QueueSettings
 
@@ -39,6 +39,7 @@ class QueueSettingsForm(USWDSFormMixin, forms.ModelForm):
 
     class Meta:
         model = QueueSettings
+        formfield_callback = formfield_with_limits
         fields = [
             "open_languages",
             "grace_seconds",

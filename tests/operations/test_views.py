@@ -230,6 +230,21 @@ def test_queue_settings_are_saved_and_bad_values_refused(supervisor_client):
     assert selectors.queue_settings_get().grace_seconds == 300
 
 
+def test_the_queue_settings_fields_allow_in_the_browser_what_the_server_accepts(supervisor_client):
+    from tests.scheduling.test_views import number_inputs
+
+    page = supervisor_client.get(reverse("operations:queue_settings")).content.decode()
+
+    assert number_inputs(page) == {
+        "grace_seconds": ("30", "3600"),
+        "wrap_up_seconds": ("0", "1800"),
+        "confirm_at_position": ("0", "20"),
+        "confirm_seconds": ("15", "600"),
+        "wait_alert_minutes": ("1", "240"),
+        "service_level_minutes": ("1", "120"),
+    }
+
+
 def test_reassigning_a_waiting_taxpayer(supervisor_client, agent):
     booking = factories.BookingFactory(agent=agent, starts_at=timezone.now())
     session = interview_services.session_for_booking(booking=booking)
