@@ -939,6 +939,19 @@ def test_profile_page_shows_a_taxpayer_both_forms(taxpayer_client):
     ]
 
 
+def test_profile_sections_after_the_first_stand_apart_from_the_field_above(taxpayer_client):
+    page = taxpayer_client.get(reverse("accounts:profile")).content.decode()
+
+    legends = re.findall(
+        r'<fieldset class="([^"]*)">\s*<legend class="usa-legend usa-legend--large">([^<]*)</legend>', page
+    )
+    assert legends == [
+        ("usa-fieldset", "About you"),
+        ("usa-fieldset margin-top-4", "Your identity details"),
+        ("usa-fieldset margin-top-4", "Contact and accessibility"),
+    ]
+
+
 def test_profile_page_shows_staff_no_needs_form(agent_client):
     response = agent_client.get(reverse("accounts:profile"))
 
