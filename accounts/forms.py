@@ -108,12 +108,19 @@ class LoginForm(USWDSFormMixin, forms.Form):
         return cleaned
 
 
+class CodeInput(forms.TextInput):
+    """A one-time code field that comes back empty after an error: a refused code is typed anew."""
+
+    def get_context(self, name: str, value, attrs: dict | None) -> dict:
+        return super().get_context(name, None, attrs)
+
+
 class CodeForm(USWDSFormMixin, forms.Form):
     code = forms.RegexField(
         label=_("6-digit code from your authenticator app"),
         regex=r"^\s*\d{3}\s?\d{3}\s*$",
         error_messages={"invalid": _("Enter the 6 digits your authenticator app shows, for example 123456.")},
-        widget=forms.TextInput(
+        widget=CodeInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": "7", "autofocus": True}
         ),
     )

@@ -584,6 +584,60 @@ def test_wrong_code_shows_the_error_and_does_not_log_in(client, agent_device, ag
     assert client.session[PENDING_KEY]["uid"] == agent.pk
 
 
+def code_input(page: str) -> str:
+    return re.search(r'<input [^>]*name="code"[^>]*>', page).group(0)
+
+
+@pytest.mark.parametrize("page_name", ["accounts:two_factor", "accounts:two_factor_setup"])
+def test_a_refused_code_is_cleared_from_the_field(client, agent, step_start, page_name):
+    if page_name == "accounts:two_factor":
+        factories.TOTPDeviceFactory(user=agent)
+    log_in(client, agent.email)
+    client.get(reverse(page_name))
+
+    for code in ["12ab56", "000000" if page_name == "accounts:two_factor_setup" else "999999"]:
+        with time_machine.travel(step_start, tick=False):
+            response = client.post(reverse(page_name), {"code": code})
+
+        assert response.status_code == 400
+        assert "value=" not in code_input(response.content.decode())
+
+
+@pytest.mark.parametrize("page_name", ["accounts:two_factor", "accounts:two_factor_setup"])
+def test_the_code_pages_offer_to_cancel_instead_of_logging_in_or_signing_up(client, agent, page_name):
+    if page_name == "accounts:two_factor":
+        factories.TOTPDeviceFactory(user=agent)
+    log_in(client, agent.email)
+
+    page = client.get(reverse(page_name)).content.decode()
+
+    assert ">Create an account<" not in page and ">Log in<" not in page
+    cancel = re.findall(
+        r'<form method="post" action="/accounts/logout/"[^>]*>.*?name="next" value="([^"]*)".*?<span>([^<]*)</span>',
+        page,
+        re.S,
+    )
+    assert cancel == [(reverse("accounts:login"), "Cancel and log out")] * 2
+
+
+def test_cancelling_the_code_step_forgets_the_password_step_and_goes_back_to_login(client, agent_device, agent):
+    log_in(client, agent.email)
+
+    response = client.post(reverse("accounts:logout"), {"next": reverse("accounts:login")})
+
+    assert response.status_code == 302
+    assert response.url == reverse("accounts:login")
+    assert PENDING_KEY not in client.session
+    assert client.get(reverse("accounts:two_factor")).url == reverse("accounts:login")
+
+
+def test_logout_ignores_a_foreign_next_address(taxpayer_client):
+    response = taxpayer_client.post(reverse("accounts:logout"), {"next": "https://evil.example.org/"})
+
+    assert response.url == reverse("home")
+    assert signed_in_user_id(taxpayer_client) is None
+
+
 def test_code_that_is_not_six_digits_is_refused_without_counting_a_failure(client, agent_device, agent):
     log_in(client, agent.email)
 
