@@ -4,14 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in mails point at the server `make run` starts, unless SITE_URL is set in the environment.
+SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test install lint format bench clean system-packages
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_demo
+	SITE_URL='$(SITE_URL)' $(BIN)/python manage.py load_demo
 	@echo "LiveVerify is at http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
-	$(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws-per-message-deflate false --log-level warning
+	SITE_URL='$(SITE_URL)' $(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws-per-message-deflate false --log-level warning
 
 test: install system-packages
 	$(BIN)/pytest

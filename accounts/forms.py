@@ -1,7 +1,11 @@
+import re
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +29,17 @@ class USWDSFormMixin:
         for field in self.fields.values():
             css = next((c for kind, c in _WIDGET_CLASSES.items() if isinstance(field.widget, kind)), "usa-input")
             field.widget.attrs["class"] = f"{field.widget.attrs.get('class', '')} {css}".strip()
+
+
+def formfield_with_limits(db_field: models.Field, **kwargs) -> forms.Field | None:
+    """A model field's form field whose min and max come from the model's validators, so that a
+    number input allows in the browser what the server accepts (a ModelForm's formfield_callback)."""
+    for validator in db_field.validators:
+        if isinstance(validator, MinValueValidator) and not callable(validator.limit_value):
+            kwargs["min_value"] = max(validator.limit_value, kwargs.get("min_value", validator.limit_value))
+        elif isinstance(validator, MaxValueValidator) and not callable(validator.limit_value):
+            kwargs["max_value"] = min(validator.limit_value, kwargs.get("max_value", validator.limit_value))
+    return db_field.formfield(**kwargs)
 
 
 class SignupForm(USWDSFormMixin, forms.Form):
@@ -93,12 +108,19 @@ class LoginForm(USWDSFormMixin, forms.Form):
         return cleaned
 
 
+class CodeInput(forms.TextInput):
+    """A one-time code field that comes back empty after an error: a refused code is typed anew."""
+
+    def get_context(self, name: str, value, attrs: dict | None) -> dict:
+        return super().get_context(name, None, attrs)
+
+
 class CodeForm(USWDSFormMixin, forms.Form):
     code = forms.RegexField(
         label=_("6-digit code from your authenticator app"),
         regex=r"^\s*\d{3}\s?\d{3}\s*$",
         error_messages={"invalid": _("Enter the 6 digits your authenticator app shows, for example 123456.")},
-        widget=forms.TextInput(
+        widget=CodeInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": "7", "autofocus": True}
         ),
     )
@@ -126,12 +148,56 @@ class ProfileForm(USWDSFormMixin, forms.ModelForm):
             self.fields["full_name"].help_text = LOCKED_HINT
 
 
+# North American numbers: the area code and the exchange never start with 0 or 1.
+_NANP = re.compile(r"[2-9][0-9]{2}[2-9][0-9]{6}")
+
+
+class PhoneField(forms.CharField):
+    """A phone number as people type it, cleaned to international form (+15185550142).
+
+    A number without + is a U.S. one (ten digits, or eleven starting with 1); any other
+    country needs + and its country code."""
+
+    default_error_messages = {
+        "invalid": _(
+            "Enter a U.S. number with its area code, such as (202) 555-0143, "
+            "or + and the country code for another country."
+        ),
+    }
+
+    def __init__(self, **kwargs) -> None:
+        # Room for the spaces, dots and brackets people type; the cleaned number is at most 16.
+        kwargs["max_length"] = 30
+        super().__init__(**kwargs)
+
+    def to_python(self, value: str | None) -> str:
+        value = super().to_python(value)
+        if not value:
+            return value
+        if not re.fullmatch(r"\+?[0-9 ().-]+", value):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        digits = re.sub(r"[^0-9]", "", value)
+        if not value.startswith("+") and len(digits) == 10:
+            digits = f"1{digits}"  # a U.S. number typed without its country code
+        if digits.startswith("1"):
+            valid = bool(_NANP.fullmatch(digits[1:]))
+        else:
+            valid = value.startswith("+") and bool(re.fullmatch(r"[2-9][0-9]{7,14}", digits))
+        if not valid:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return f"+{digits}"
+
+
 class TaxpayerNeedsForm(USWDSFormMixin, forms.ModelForm):
     class Meta:
         model = TaxpayerProfile
         fields = ["phone", "needs_captions", "needs_sign_language", "audio_only", "other_needs"]
+        field_classes = {"phone": PhoneField}
         help_texts = {
-            "phone": _("Optional. We only use it to send you a one-time code during your interview."),
+            "phone": _(
+                "Type a U.S. number as usual, for example (202) 555-0143. For another country, start with + "
+                "and the country code. We only use it to send you a one-time code during your interview."
+            ),
             "audio_only": _("Choose this if you have no camera. Some checks cannot be done without video."),
         }
         widgets = {"phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"})}

@@ -201,9 +201,11 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
+    """Log out, or cancel a login still waiting for its code (the session and its pending step go)."""
+    next_url = _safe_next(request, request.POST.get("next"))
     auth_logout(request)
     messages.info(request, _("You have logged out."))
-    return redirect("home")
+    return redirect(next_url or "home")
 
 
 @require_POST

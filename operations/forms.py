@@ -2,9 +2,10 @@ from datetime import date
 
 from django import forms
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import USWDSFormMixin
+from accounts.forms import USWDSFormMixin, formfield_with_limits
 from accounts.models import User
 from operations.models import AgentState, QueueSettings
 
@@ -38,6 +39,7 @@ class QueueSettingsForm(USWDSFormMixin, forms.ModelForm):
 
     class Meta:
         model = QueueSettings
+        formfield_callback = formfield_with_limits
         fields = [
             "open_languages",
             "grace_seconds",
@@ -49,13 +51,22 @@ class QueueSettingsForm(USWDSFormMixin, forms.ModelForm):
         ]
 
 
+class AgentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.full_name
+
+
 class ReassignForm(USWDSFormMixin, forms.Form):
-    agent = forms.ModelChoiceField(
+    agent = AgentChoiceField(
         label=_("Give the interview to"),
-        queryset=User.objects.filter(role=User.Role.AGENT, is_active=True).order_by("full_name"),
+        queryset=User.objects.none(),
         empty_label=_("- Choose an agent -"),
         error_messages={"required": _("Choose an agent."), "invalid_choice": _("Choose an agent from the list.")},
     )
+
+    def __init__(self, *args, agents: QuerySet[User], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agent"].queryset = agents
 
 
 class ReportForm(USWDSFormMixin, forms.Form):

@@ -1,7 +1,7 @@
 """Reads shared by operations views, consumers, services and tasks."""
 
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -129,6 +129,39 @@ def queue_waiting(*, language: str | None = None) -> QuerySet[QueueEntry]:
     if language is not None:
         rows = rows.filter(language=language)
     return rows.order_by("joined_at", "pk")
+
+
+def queue_entry_ready(entry: QueueEntry, *, rules: QueueSettings) -> bool:
+    """Present, and ready if readiness is asked for: an agent can take them now."""
+    if entry.disconnected_at is not None:
+        return False
+    return not rules.confirm_at_position or entry.ready_confirmed_at is not None
+
+
+def queue_waiting_for(*, agent: User) -> QuerySet[QueueEntry]:
+    """The waiting entries an agent could take, in queue order: in their languages, audio-only ones
+    only if they take them, and nobody who already has an interview booked."""
+    languages = list(agent.agent_languages.values_list("language", flat=True))
+    rows = queue_waiting().filter(language__in=languages).exclude(taxpayer__bookings__status=Booking.Status.ACTIVE)
+    if not getattr(getattr(agent, "agent_profile", None), "takes_audio_only", True):
+        rows = rows.filter(audio_only=False)
+    return rows
+
+
+def agent_queues(*, agent: User) -> list[dict]:
+    """The queue in each of an agent's languages: open or not, how many wait for an agent like them,
+    and how many of those are ready to be taken now."""
+    rules = queue_settings_get()
+    languages = set(agent.agent_languages.values_list("language", flat=True))
+    waiting, ready = Counter(), Counter()
+    for entry in queue_waiting_for(agent=agent):
+        waiting[entry.language] += 1
+        ready[entry.language] += queue_entry_ready(entry, rules=rules)
+    return [
+        {"code": code, "open": code in rules.open_languages, "waiting": waiting[code], "ready": ready[code]}
+        for code in queue_languages()
+        if code in languages
+    ]
 
 
 def queue_entry_for(*, taxpayer: User) -> QueueEntry | None:
@@ -272,6 +305,25 @@ def agent_due_booking(*, agent: User, now: datetime) -> Booking | None:
         starts_at__lte=now,
         session__state__in=[InterviewSession.State.SCHEDULED, InterviewSession.State.ABANDONED],
     ).first()
+
+
+def booking_reassignable(booking: Booking) -> bool:
+    """Booked, and its interview has not started: it can still go to another agent."""
+    session = InterviewSession.objects.filter(booking=booking).first()
+    return booking.status == Booking.Status.ACTIVE and (
+        session is None or session.state in (InterviewSession.State.SCHEDULED, InterviewSession.State.WAITING)
+    )
+
+
+def reassign_agents(*, booking: Booking) -> QuerySet[User]:
+    """The active agents a booking could be given to: the others who hold interviews in its
+    language, and take audio-only interviews if it is one."""
+    agents = User.objects.filter(
+        role=User.Role.AGENT, is_active=True, agent_languages__language=booking.language
+    ).exclude(pk=booking.agent_id)
+    if booking.audio_only:
+        agents = agents.exclude(agent_profile__takes_audio_only=False)
+    return agents.order_by("full_name", "pk")
 
 
 def agent_next_booking(*, agent: User, start: datetime, end: datetime) -> Booking | None:

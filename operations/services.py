@@ -219,13 +219,6 @@ def _ask_ready(*, language: str, now: datetime) -> bool:
 # The agent's side
 
 
-def _takeable(entry: QueueEntry, *, now: datetime, rules: QueueSettings) -> bool:
-    """Present, and ready if readiness is asked for. Others are passed over but keep their place."""
-    if entry.disconnected_at is not None:
-        return False
-    return not rules.confirm_at_position or entry.ready_confirmed_at is not None
-
-
 @transaction.atomic
 def queue_take_next(*, agent: User, now: datetime | None = None) -> Booking:
     """An available agent takes the next taxpayer: first their own booked interview whose taxpayer is
@@ -255,27 +248,25 @@ def queue_take_next(*, agent: User, now: datetime | None = None) -> Booking:
             % {"time": time_format(timezone.localtime(clash.starts_at, timezone.get_current_timezone()))},
             code="busy",
         )
-    languages = list(agent.agent_languages.values_list("language", flat=True))
-    takes_audio_only = getattr(getattr(agent, "agent_profile", None), "takes_audio_only", True)
     queue_rules = selectors.queue_settings_get()
-    candidates = (
-        QueueEntry.objects.select_for_update(skip_locked=True)
-        .filter(status=QueueEntry.Status.WAITING, language__in=languages)
-        .exclude(taxpayer__bookings__status=Booking.Status.ACTIVE)
-        .order_by("joined_at", "pk")
-    )
-    if not takes_audio_only:
-        candidates = candidates.filter(audio_only=False)
+    candidates = list(selectors.queue_waiting_for(agent=agent).select_for_update(skip_locked=True))
     chosen = None
     for entry in candidates:
-        if _takeable(entry, now=now, rules=queue_rules):
+        # Those not ready are passed over but keep their place.
+        if selectors.queue_entry_ready(entry, rules=queue_rules):
             chosen = entry
             break
         if _overdue(entry, now=now, rules=queue_rules) or entry.disconnected_at is not None:
             entry.passed_over += 1
             entry.save(update_fields=["passed_over"])
+    if not candidates:
+        raise OperationsError(_("Nobody is waiting in your languages."), code="empty")
     if chosen is None:
-        raise OperationsError(_("Nobody in your languages is ready in the queue right now."), code="empty")
+        raise OperationsError(
+            _("%(count)s waiting, but nobody has confirmed they are ready yet. Try again in a moment.")
+            % {"count": len(candidates)},
+            code="not_ready",
+        )
     booking = Booking.objects.create(
         reference=_new_reference(),
         taxpayer=chosen.taxpayer,
@@ -369,10 +360,7 @@ def booking_reassign(*, supervisor: User, booking: Booking, agent: User, now: da
     now = now or timezone.now()
     _require_supervisor(supervisor)
     booking = Booking.objects.select_for_update().select_related("agent").get(pk=booking.pk)
-    session = InterviewSession.objects.filter(booking=booking).first()
-    if booking.status != Booking.Status.ACTIVE or (
-        session is not None and session.state not in (InterviewSession.State.SCHEDULED, InterviewSession.State.WAITING)
-    ):
+    if not selectors.booking_reassignable(booking):
         raise OperationsError(_("Only a booked interview that has not started can be reassigned."), code="not_active")
     if not agent.is_agent or not agent.is_active:
         raise OperationsError(_("Choose an active agent."), code="agent")

@@ -91,10 +91,9 @@ def _set_state(request: HttpRequest, *, agent: User) -> None:
 def agent_panel_context(user: User) -> dict:
     """What an agent's talk-now page shows: their state and the queue in their languages."""
     now = timezone.now()
-    languages = set(user.agent_languages.values_list("language", flat=True))
     return {
         "state": selectors.agent_state_get(agent=user, now=now),
-        "queues": [row for row in selectors.queue_overview(now=now) if row["code"] in languages],
+        "queues": selectors.agent_queues(agent=user),
         "due": selectors.agent_due_booking(agent=user, now=now),
         "now": now,
         "state_choices": forms.AgentStateForm.base_fields["state"].choices,
@@ -203,17 +202,22 @@ def staff_state(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(User.Role.SUPERVISOR)
 def reassign_find(request: HttpRequest) -> HttpResponse:
-    reference = request.GET.get("reference", "").strip().upper()
+    reference = request.GET.get("reference", "").strip().upper()[:7]
+    if not reference:
+        return render(request, "operations/reassign_find.html", {"reference": ""})
     if Booking.objects.filter(reference=reference).exists():
         return redirect("operations:reassign", reference=reference)
-    messages.error(request, _("No booking has the reference %(reference)s.") % {"reference": reference[:7] or "—"})
-    return redirect("operations:dashboard")
+    error = _("No booking has the reference %(reference)s.") % {"reference": reference}
+    return render(request, "operations/reassign_find.html", {"reference": reference, "error": error}, status=400)
 
 
 @role_required(User.Role.SUPERVISOR)
 def reassign(request: HttpRequest, reference: str) -> HttpResponse:
     booking = get_object_or_404(Booking.objects.select_related("taxpayer", "agent"), reference=reference)
-    form = forms.ReassignForm(request.POST or None)
+    if not selectors.booking_reassignable(booking):
+        status = 400 if request.method == "POST" else 200
+        return render(request, "operations/reassign.html", {"booking": booking, "form": None}, status=status)
+    form = forms.ReassignForm(request.POST or None, agents=selectors.reassign_agents(booking=booking))
     if request.method == "POST" and form.is_valid():
         try:
             services.booking_reassign(supervisor=request.user, booking=booking, agent=form.cleaned_data["agent"])

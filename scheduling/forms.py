@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import USWDSFormMixin
+from accounts.forms import USWDSFormMixin, formfield_with_limits
 from scheduling.models import DateException, InterviewSettings, Weekday
 
 RANGES_PER_DAY = 3
@@ -41,6 +41,7 @@ class InterviewSettingsForm(USWDSFormMixin, forms.ModelForm):
 
     class Meta:
         model = InterviewSettings
+        formfield_callback = formfield_with_limits
         fields = [
             "interview_minutes",
             "buffer_minutes",

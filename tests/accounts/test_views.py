@@ -584,6 +584,60 @@ def test_wrong_code_shows_the_error_and_does_not_log_in(client, agent_device, ag
     assert client.session[PENDING_KEY]["uid"] == agent.pk
 
 
+def code_input(page: str) -> str:
+    return re.search(r'<input [^>]*name="code"[^>]*>', page).group(0)
+
+
+@pytest.mark.parametrize("page_name", ["accounts:two_factor", "accounts:two_factor_setup"])
+def test_a_refused_code_is_cleared_from_the_field(client, agent, step_start, page_name):
+    if page_name == "accounts:two_factor":
+        factories.TOTPDeviceFactory(user=agent)
+    log_in(client, agent.email)
+    client.get(reverse(page_name))
+
+    for code in ["12ab56", "000000" if page_name == "accounts:two_factor_setup" else "999999"]:
+        with time_machine.travel(step_start, tick=False):
+            response = client.post(reverse(page_name), {"code": code})
+
+        assert response.status_code == 400
+        assert "value=" not in code_input(response.content.decode())
+
+
+@pytest.mark.parametrize("page_name", ["accounts:two_factor", "accounts:two_factor_setup"])
+def test_the_code_pages_offer_to_cancel_instead_of_logging_in_or_signing_up(client, agent, page_name):
+    if page_name == "accounts:two_factor":
+        factories.TOTPDeviceFactory(user=agent)
+    log_in(client, agent.email)
+
+    page = client.get(reverse(page_name)).content.decode()
+
+    assert ">Create an account<" not in page and ">Log in<" not in page
+    cancel = re.findall(
+        r'<form method="post" action="/accounts/logout/"[^>]*>.*?name="next" value="([^"]*)".*?<span>([^<]*)</span>',
+        page,
+        re.S,
+    )
+    assert cancel == [(reverse("accounts:login"), "Cancel and log out")] * 2
+
+
+def test_cancelling_the_code_step_forgets_the_password_step_and_goes_back_to_login(client, agent_device, agent):
+    log_in(client, agent.email)
+
+    response = client.post(reverse("accounts:logout"), {"next": reverse("accounts:login")})
+
+    assert response.status_code == 302
+    assert response.url == reverse("accounts:login")
+    assert PENDING_KEY not in client.session
+    assert client.get(reverse("accounts:two_factor")).url == reverse("accounts:login")
+
+
+def test_logout_ignores_a_foreign_next_address(taxpayer_client):
+    response = taxpayer_client.post(reverse("accounts:logout"), {"next": "https://evil.example.org/"})
+
+    assert response.url == reverse("home")
+    assert signed_in_user_id(taxpayer_client) is None
+
+
 def test_code_that_is_not_six_digits_is_refused_without_counting_a_failure(client, agent_device, agent):
     log_in(client, agent.email)
 
@@ -939,6 +993,19 @@ def test_profile_page_shows_a_taxpayer_both_forms(taxpayer_client):
     ]
 
 
+def test_profile_sections_after_the_first_stand_apart_from_the_field_above(taxpayer_client):
+    page = taxpayer_client.get(reverse("accounts:profile")).content.decode()
+
+    legends = re.findall(
+        r'<fieldset class="([^"]*)">\s*<legend class="usa-legend usa-legend--large">([^<]*)</legend>', page
+    )
+    assert legends == [
+        ("usa-fieldset", "About you"),
+        ("usa-fieldset margin-top-4", "Your identity details"),
+        ("usa-fieldset margin-top-4", "Contact and accessibility"),
+    ]
+
+
 def test_profile_page_shows_staff_no_needs_form(agent_client):
     response = agent_client.get(reverse("accounts:profile"))
 
@@ -1011,18 +1078,79 @@ def test_forged_role_email_or_staff_flag_in_the_profile_changes_nothing_but_the_
     assert not User.objects.filter(email="hijack@example.org").exists()
 
 
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("(518) 555-0142", "+15185550142"),
+        ("518-555-0142", "+15185550142"),
+        ("518.555.0142", "+15185550142"),
+        ("5185550142", "+15185550142"),
+        ("1 518 555 0142", "+15185550142"),
+        ("1-518-555-0142", "+15185550142"),
+        (" +1 (518) 555-0142 ", "+15185550142"),
+        ("+44 20 7946 0958", "+442079460958"),
+        ("+52 55 1234 5678", "+525512345678"),
+        ("", ""),
+    ],
+)
+def test_profile_phone_is_stored_in_international_form(taxpayer_client, taxpayer, typed, stored):
+    response = taxpayer_client.post(reverse("accounts:profile"), {**PROFILE, "phone": typed})
+
+    assert response.status_code == 302
+    assert TaxpayerProfile.objects.get(user=taxpayer).phone == stored
+
+
+PHONE_ERROR = (
+    "Enter a U.S. number with its area code, such as (202) 555-0143, or + and the country code for another country."
+)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "not a phone",
+        "555-0143",
+        "202-555-014",
+        "202-555-01433",
+        "2 202 555 0143",
+        "(102) 555-0143",
+        "(202) 155-0143",
+        "+1 202 555 014",
+        "+0 20 7946 0958",
+        "+44 20",
+        "+44 20 7946 0958 1234 5",
+        "+44 (20) 7946 0958 ext 12",
+        "++12025550143",
+        "202+555+0143",
+    ],
+)
+def test_unusable_phone_is_refused_with_what_to_type(taxpayer_client, taxpayer, typed):
+    response = taxpayer_client.post(reverse("accounts:profile"), {**PROFILE, "phone": typed})
+
+    assert response.status_code == 400
+    assert response.context["needs_form"].errors["phone"] == [PHONE_ERROR]
+    assert TaxpayerProfile.objects.get(user=taxpayer).phone == ""
+
+
+def test_profile_phone_hint_says_how_to_type_it(taxpayer_client):
+    response = taxpayer_client.get(reverse("accounts:profile"))
+
+    assert response.context["needs_form"].fields["phone"].help_text == (
+        "Type a U.S. number as usual, for example (202) 555-0143. For another country, start with + and "
+        "the country code. We only use it to send you a one-time code during your interview."
+    )
+
+
 def test_invalid_phone_shows_the_error_and_saves_neither_form(taxpayer_client, taxpayer):
     before_user = User.objects.values("full_name", "preferred_language", "time_zone").get(pk=taxpayer.pk)
 
     response = taxpayer_client.post(
         reverse("accounts:profile"),
-        {**PROFILE, "preferred_language": "es", "phone": "202-555-0143", "needs_captions": "on"},
+        {**PROFILE, "preferred_language": "es", "phone": "555-0143", "needs_captions": "on"},
     )
 
     assert response.status_code == 400
-    assert response.context["needs_form"].errors["phone"] == [
-        "Enter the phone number in international form, for example +12025550143."
-    ]
+    assert response.context["needs_form"].errors["phone"] == [PHONE_ERROR]
     assert User.objects.values("full_name", "preferred_language", "time_zone").get(pk=taxpayer.pk) == before_user
     profile = TaxpayerProfile.objects.get(user=taxpayer)
     assert (profile.phone, profile.needs_captions) == ("", False)

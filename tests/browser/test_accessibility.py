@@ -253,8 +253,10 @@ def test_operations_pages_have_no_accessibility_violations(page, language):
         "/supervisor/figures/",
         "/supervisor/capacity/",
         f"/supervisor/reassign/{booking.reference}/",
+        "/supervisor/reassign/",
     ]:
         _check(page, path)
+    _check(page, "/supervisor/reassign/?reference=NOPE", expect_status=400)
     _check(page, "/supervisor/figures/?start=2026-11-20&end=2026-11-01", expect_status=400)
     page.goto("/supervisor/dashboard/")
     page.keyboard.press("Tab")

@@ -206,6 +206,23 @@ async def test_the_agent_page_socket_is_for_agents_only(agent, supervisor):
         assert "Take the next taxpayer" in (await communicator.receive_json_from(timeout=TIMEOUT))["html"]
 
 
+async def test_the_agent_page_shows_live_when_a_waiting_taxpayer_confirms_they_are_ready(agent):
+    rules = await database_sync_to_async(selectors.queue_settings_get)()
+    rules.confirm_at_position = 2
+    await database_sync_to_async(rules.save)()
+    entry, _taxpayer_client = await in_queue()
+    client = await database_sync_to_async(staff_client)(agent)
+    async with socket("/ws/agent/talk-now/", client) as (communicator, connected, _code):
+        assert connected is True
+        html = (await communicator.receive_json_from(timeout=TIMEOUT))["html"]
+        assert '<td data-waiting="en">1</td><td data-ready="en">0</td>' in html
+
+        await database_sync_to_async(services.queue_confirm_ready)(taxpayer=entry.taxpayer)
+
+        html = (await communicator.receive_json_from(timeout=TIMEOUT))["html"]
+        assert '<td data-waiting="en">1</td><td data-ready="en">1</td>' in html
+
+
 # The monitor socket
 
 

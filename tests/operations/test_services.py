@@ -215,9 +215,14 @@ def test_taking_while_not_available_is_refused(agent, state):
 
 def test_taking_with_nobody_waiting_is_refused(agent):
     available(agent)
-    assert refused("empty", services.queue_take_next, agent=agent, now=NOW) == (
-        "Nobody in your languages is ready in the queue right now."
-    )
+    assert refused("empty", services.queue_take_next, agent=agent, now=NOW) == "Nobody is waiting in your languages."
+
+
+def test_taking_with_people_waiting_only_in_other_languages_says_nobody_is_waiting_in_yours(agent):
+    available(agent)
+    join(language="es")
+    assert refused("empty", services.queue_take_next, agent=agent, now=NOW) == "Nobody is waiting in your languages."
+    assert QueueEntry.objects.get().status == QueueEntry.Status.WAITING
 
 
 def test_closing_the_queue_keeps_those_already_waiting(agent, supervisor):
@@ -314,10 +319,48 @@ def test_only_those_who_confirmed_are_taken_and_the_silent_keep_their_place(conf
     assert [row["entry"] for row in selectors.queue_positions(language="en", now=NOW)] == [silent, third]
 
 
-def test_nobody_ready_is_refused(confirm_two, agent):
+def test_nobody_ready_is_refused_saying_how_many_wait(confirm_two, agent):
     available(agent)
-    join()
-    refused("empty", services.queue_take_next, agent=agent, now=NOW)
+    first = join()
+    join(at=NOW + timedelta(seconds=1))
+
+    assert refused("not_ready", services.queue_take_next, agent=agent, now=NOW) == (
+        "2 waiting, but nobody has confirmed they are ready yet. Try again in a moment."
+    )
+    assert not Booking.objects.exists()
+    assert QueueEntry.objects.get(pk=first.pk).status == QueueEntry.Status.WAITING
+
+
+def test_the_agents_queue_counts_those_waiting_and_those_ready_to_be_taken(confirm_two, agent):
+    agent.agent_languages.create(language="es")
+    ready, away = join(at=NOW), join(at=NOW + timedelta(seconds=1))
+    join(at=NOW + timedelta(seconds=2))
+    join(language="es")
+    services.queue_confirm_ready(taxpayer=ready.taxpayer, now=NOW)
+    services.queue_confirm_ready(taxpayer=away.taxpayer, now=NOW)
+    services.queue_connect(taxpayer=away.taxpayer, channel="tab", now=NOW)
+    services.queue_disconnect(entry_id=away.pk, channel="tab", now=NOW)
+
+    assert selectors.agent_queues(agent=agent) == [
+        {"code": "en", "open": True, "waiting": 3, "ready": 1},
+        {"code": "es", "open": True, "waiting": 1, "ready": 0},
+    ]
+
+
+def test_without_readiness_asked_everyone_present_is_ready(agent):
+    join(), join()
+    assert selectors.agent_queues(agent=agent) == [{"code": "en", "open": True, "waiting": 2, "ready": 2}]
+
+
+def test_an_agent_who_takes_no_audio_only_interviews_counts_no_audio_only_taxpayer(agent):
+    factories.AgentProfileFactory(user=agent, takes_audio_only=False)
+    available(agent)
+    taxpayer = factories.TaxpayerFactory(profile__audio_only=True)
+    join(taxpayer)
+    assert QueueEntry.objects.get().audio_only is True
+
+    assert selectors.agent_queues(agent=agent) == [{"code": "en", "open": True, "waiting": 0, "ready": 0}]
+    assert refused("empty", services.queue_take_next, agent=agent, now=NOW) == "Nobody is waiting in your languages."
 
 
 def test_silent_past_the_confirm_time_and_the_grace_period_leaves_the_queue(confirm_two):

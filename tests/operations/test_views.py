@@ -133,6 +133,39 @@ def test_an_agent_sets_their_state_and_takes_the_next_taxpayer(agent_client, age
     assert "Take the next taxpayer" in page
 
 
+def test_the_agent_panel_shows_who_is_waiting_and_who_is_ready(agent_client, agent):
+    rules = selectors.queue_settings_get()
+    rules.confirm_at_position = 2
+    rules.save()
+    factories.QueueEntryFactory(ready_confirmed_at=timezone.now())
+    factories.QueueEntryFactory()
+
+    page = agent_client.get(reverse("operations:agent_panel")).content.decode()
+
+    assert '<th scope="col">People waiting</th><th scope="col">Ready</th>' in page
+    assert '<td data-waiting="en">2</td><td data-ready="en">1</td>' in page
+
+
+def test_taking_when_nobody_has_confirmed_says_how_many_wait(agent_client, agent):
+    rules = selectors.queue_settings_get()
+    rules.confirm_at_position = 2
+    rules.save()
+    factories.QueueEntryFactory()
+    factories.AgentStateFactory(agent=agent)
+
+    response = agent_client.post(reverse("operations:take_next"), follow=True)
+
+    assert said(response) == ["1 waiting, but nobody has confirmed they are ready yet. Try again in a moment."]
+    assert not Booking.objects.exists()
+    assert QueueEntry.objects.get().status == QueueEntry.Status.WAITING
+
+
+def test_taking_with_nobody_waiting_says_so(agent_client, agent):
+    factories.AgentStateFactory(agent=agent)
+    response = agent_client.post(reverse("operations:take_next"), follow=True)
+    assert said(response) == ["Nobody is waiting in your languages."]
+
+
 def test_taking_while_on_a_break_says_why(agent_client, agent):
     factories.QueueEntryFactory()
     agent_client.post(reverse("operations:agent_state"), {"state": "break"})
@@ -197,6 +230,21 @@ def test_queue_settings_are_saved_and_bad_values_refused(supervisor_client):
     assert selectors.queue_settings_get().grace_seconds == 300
 
 
+def test_the_queue_settings_fields_allow_in_the_browser_what_the_server_accepts(supervisor_client):
+    from tests.scheduling.test_views import number_inputs
+
+    page = supervisor_client.get(reverse("operations:queue_settings")).content.decode()
+
+    assert number_inputs(page) == {
+        "grace_seconds": ("30", "3600"),
+        "wrap_up_seconds": ("0", "1800"),
+        "confirm_at_position": ("0", "20"),
+        "confirm_seconds": ("15", "600"),
+        "wait_alert_minutes": ("1", "240"),
+        "service_level_minutes": ("1", "120"),
+    }
+
+
 def test_reassigning_a_waiting_taxpayer(supervisor_client, agent):
     booking = factories.BookingFactory(agent=agent, starts_at=timezone.now())
     session = interview_services.session_for_booking(booking=booking)
@@ -218,8 +266,110 @@ def test_finding_a_booking_to_reassign(supervisor_client):
     booking = factories.BookingFactory()
     response = supervisor_client.get(reverse("operations:reassign_find"), {"reference": booking.reference.lower()})
     assert response.url == reverse("operations:reassign", args=[booking.reference])
-    response = supervisor_client.get(reverse("operations:reassign_find"), {"reference": "NOPE"}, follow=True)
-    assert said(response) == ["No booking has the reference NOPE."]
+
+
+def test_an_unknown_reference_is_shown_with_the_search_form_again(supervisor_client):
+    response = supervisor_client.get(reverse("operations:reassign_find"), {"reference": "nope"})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert '<span class="usa-error-message" id="reference-error">No booking has the reference NOPE.</span>' in page
+    assert 'name="reference" value="NOPE"' in page and 'aria-describedby="reference-hint reference-error"' in page
+
+
+def test_the_reassign_search_opened_directly_shows_the_empty_form_and_no_error(supervisor_client):
+    response = supervisor_client.get(reverse("operations:reassign_find"))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<h1>Reassign a future booking</h1>" in page
+    assert 'name="reference" value=""' in page
+    assert "No booking has the reference" not in page and "usa-error-message" not in page
+    assert said(response) == []
+
+
+def test_the_reassign_form_offers_other_agents_who_speak_the_language_by_name(supervisor_client, agent):
+    booking = factories.BookingFactory(agent=agent, language="es")
+    speaks_spanish = factories.AgentFactory(full_name="Ana Garcia", email="ana@example.org", english=None)
+    speaks_spanish.agent_languages.create(language="es")
+    both = factories.AgentFactory(full_name="Rosa Rivera", email="rosa@example.org")
+    both.agent_languages.create(language="es")
+    agent.agent_languages.create(language="es")
+    factories.AgentFactory(full_name="Linh Nguyen")  # English only
+    factories.AgentFactory(full_name="Gone Away", is_active=False).agent_languages.create(language="es")
+
+    response = supervisor_client.get(reverse("operations:reassign", args=[booking.reference]))
+
+    choices = [(str(value), label) for value, label in response.context["form"].fields["agent"].choices]
+    assert choices == [
+        ("", "- Choose an agent -"),
+        (str(speaks_spanish.pk), "Ana Garcia"),
+        (str(both.pk), "Rosa Rivera"),
+    ]
+    page = response.content.decode()
+    assert "ana@example.org" not in page and "Ana Garcia</option>" in page
+
+
+def test_an_audio_only_interview_is_offered_only_to_agents_who_take_them(supervisor_client, agent):
+    booking = factories.BookingFactory(agent=agent, audio_only=True)
+    takes = factories.AgentFactory(full_name="Ana Garcia")
+    factories.AgentProfileFactory(user=factories.AgentFactory(full_name="Linh Nguyen"), takes_audio_only=False)
+
+    response = supervisor_client.get(reverse("operations:reassign", args=[booking.reference]))
+
+    assert list(response.context["form"].fields["agent"].queryset) == [takes]
+
+
+def test_an_agent_not_offered_is_still_refused_when_posted(supervisor_client, agent):
+    booking = factories.BookingFactory(agent=agent, language="es")
+    agent.agent_languages.create(language="es")
+    english_only = factories.AgentFactory(full_name="Linh Nguyen")
+
+    response = supervisor_client.post(
+        reverse("operations:reassign", args=[booking.reference]), {"agent": english_only.pk}
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["agent"] == ["Choose an agent from the list."]
+    assert Booking.objects.get(pk=booking.pk).agent == agent
+
+
+def test_when_no_other_agent_speaks_the_language_the_page_says_so(supervisor_client, agent):
+    booking = factories.BookingFactory(agent=agent)
+    factories.AgentFactory(full_name="Ana Garcia", english=None).agent_languages.create(language="es")
+
+    response = supervisor_client.get(reverse("operations:reassign", args=[booking.reference]))
+
+    page = response.content.decode()
+    assert "No other agent holds interviews in English." in page
+    assert 'name="agent"' not in page
+
+
+@pytest.mark.parametrize("status", [Booking.Status.COMPLETED, Booking.Status.CANCELLED, Booking.Status.NO_SHOW])
+def test_a_past_or_cancelled_booking_offers_no_reassign_form(supervisor_client, agent, status):
+    booking = factories.BookingFactory(agent=agent, status=status)
+    other = factories.AgentFactory()
+    factories.AgentStateFactory(agent=other)
+
+    for response in [
+        supervisor_client.get(reverse("operations:reassign", args=[booking.reference])),
+        supervisor_client.post(reverse("operations:reassign", args=[booking.reference]), {"agent": other.pk}),
+    ]:
+        page = response.content.decode()
+        assert "Only upcoming interviews can be given to another agent." in page
+        assert 'name="agent"' not in page
+    assert Booking.objects.get(pk=booking.pk).agent == agent
+
+
+def test_an_interview_already_under_way_offers_no_reassign_form(supervisor_client, agent):
+    booking = factories.BookingFactory(agent=agent, starts_at=timezone.now())
+    session = interview_services.session_for_booking(booking=booking)
+    InterviewSession.objects.filter(pk=session.pk).update(state=InterviewSession.State.LIVE)
+
+    page = supervisor_client.get(reverse("operations:reassign", args=[booking.reference])).content.decode()
+
+    assert "Only upcoming interviews can be given to another agent." in page
+    assert 'name="agent"' not in page
 
 
 def test_reports_per_day_and_agent_and_as_csv(supervisor_client, supervisor, agent):

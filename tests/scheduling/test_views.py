@@ -2,6 +2,7 @@
 
 The clock is frozen at NOW for every test, so the open times a page lists are known."""
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -795,6 +796,49 @@ def test_bad_settings_re_render_with_status_400_and_change_nothing(supervisor_cl
 
     assert response.status_code == 400
     assert list(response.context["form"].errors) == [field]
+    assert rules_snapshot() == before
+
+
+def number_inputs(page: str) -> dict[str, tuple[str | None, str | None]]:
+    """Each number input's (min, max) attributes, by name."""
+    inputs = {}
+    for tag in re.findall(r"<input [^>]*>", page):
+        attributes = dict(re.findall(r'([\w-]+)="([^"]*)"', tag))
+        if attributes.get("type") == "number":
+            inputs[attributes["name"]] = (attributes.get("min"), attributes.get("max"))
+    return inputs
+
+
+def test_the_settings_fields_allow_in_the_browser_what_the_server_accepts(supervisor_client):
+    page = supervisor_client.get(reverse("scheduling:settings")).content.decode()
+
+    assert number_inputs(page) == {
+        "interview_minutes": ("5", "120"),
+        "buffer_minutes": ("0", "60"),
+        "minimum_notice_minutes": ("0", "20160"),
+        "horizon_days": ("1", "90"),
+        "granularity_minutes": ("5", "120"),
+        "join_window_minutes": ("0", "120"),
+        "no_show_grace_minutes": ("1", "60"),
+        "agent_daily_limit": ("1", "48"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [
+        ("interview_minutes", "4", "Ensure this value is greater than or equal to 5."),
+        ("buffer_minutes", "61", "Ensure this value is less than or equal to 60."),
+        ("minimum_notice_minutes", "20161", "Ensure this value is less than or equal to 20160."),
+    ],
+)
+def test_a_setting_just_outside_its_limits_is_refused_once(supervisor_client, field, value, error):
+    before = rules_snapshot()
+
+    response = supervisor_client.post(reverse("scheduling:settings"), {**VALID_SETTINGS, field: value})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {field: [error]}
     assert rules_snapshot() == before
 
 
