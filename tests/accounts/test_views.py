@@ -1683,3 +1683,12 @@ def test_a_verified_taxpayers_identity_fields_are_locked_and_posted_changes_igno
     assert taxpayer.full_name != "Someone Else"
     assert (profile.street_address, profile.city) != ("9 Other Rd", "Elsewhere")
     assert (taxpayer.preferred_language, profile.phone) == ("es", "+12025550143")
+
+
+def test_every_field_error_and_hint_a_field_points_to_exists(taxpayer_client):
+    data = {"full_name": "", "preferred_language": "en", "time_zone": "UTC", "phone": "abc", "postal_code": "7"}
+    page = taxpayer_client.post("/accounts/profile/", data).content.decode()
+
+    described = [ref for refs in re.findall(r'aria-describedby="([^"]+)"', page) for ref in refs.split()]
+    assert {"id_full_name_error", "id_phone_error", "id_postal_code_error", "id_phone_helptext"} <= set(described)
+    assert [ref for ref in described if page.count(f'id="{ref}"') != 1] == []
