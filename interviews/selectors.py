@@ -62,12 +62,15 @@ def join_opens_at(booking: Booking):
     return booking.starts_at - timedelta(minutes=interview_settings_get().join_window_minutes)
 
 
+def join_closes_at(booking: Booking):
+    return booking.ends_at + timedelta(minutes=interview_settings_get().no_show_grace_minutes)
+
+
 def join_is_open(*, booking: Booking, now=None) -> bool:
     """The waiting room is open from the join window until the interview's end plus the
     no-show grace, while the booking is active."""
     now = now or timezone.now()
-    closes_at = booking.ends_at + timedelta(minutes=interview_settings_get().no_show_grace_minutes)
-    return booking.status == Booking.Status.ACTIVE and join_opens_at(booking) <= now < closes_at
+    return booking.status == Booking.Status.ACTIVE and join_opens_at(booking) <= now < join_closes_at(booking)
 
 
 def waited_seconds(session: InterviewSession, now=None) -> int | None:

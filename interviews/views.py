@@ -5,8 +5,9 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -28,7 +29,16 @@ def device_check(request: HttpRequest) -> HttpResponse:
 def join(request: HttpRequest) -> HttpResponse:
     booking = active_booking_for(taxpayer=request.user)
     if booking is None:
-        raise Http404
+        # Back or a bookmark after the call, or with nothing booked.
+        latest = request.user.bookings.order_by("-starts_at").first()
+        if latest is not None and latest.status == Booking.Status.COMPLETED:
+            messages.info(request, _("Your interview has ended."))
+        else:
+            messages.info(request, _("You have no interview booked."))
+        return redirect("accounts:taxpayer_home")
+    if timezone.now() >= selectors.join_closes_at(booking):
+        messages.info(request, _("The time of your interview has passed."))
+        return redirect("accounts:taxpayer_home")
     if not selectors.join_is_open(booking=booking):
         opens_at = selectors.join_opens_at(booking).astimezone(ZoneInfo(request.user.time_zone))
         return render(request, "interviews/not_open.html", {"booking": booking, "opens_at": opens_at})

@@ -126,24 +126,27 @@ def _reschedule(request: HttpRequest, *, booking: Booking, template_context: dic
         return render(request, "scheduling/reschedule.html", context, status=status)
 
 
-def _own_active_booking(user: User) -> Booking:
-    booking = selectors.active_booking_for(taxpayer=user)
-    if booking is None:
-        raise Http404
-    return booking
+def _no_booking_redirect(request: HttpRequest) -> HttpResponse:
+    """Home, saying why: a page about the taxpayer's booking was opened with none booked (Back, a stale link)."""
+    messages.info(request, _("You have no interview booked."))
+    return redirect("accounts:taxpayer_home")
 
 
 @role_required(User.Role.TAXPAYER)
 @require_http_methods(["GET", "POST"])
 def my_reschedule(request: HttpRequest) -> HttpResponse:
-    booking = _own_active_booking(request.user)
+    booking = selectors.active_booking_for(taxpayer=request.user)
+    if booking is None:
+        return _no_booking_redirect(request)
     return _reschedule(request, booking=booking, template_context={}, done_url="accounts:taxpayer_home")
 
 
 @role_required(User.Role.TAXPAYER)
 @require_http_methods(["GET", "POST"])
 def my_cancel(request: HttpRequest) -> HttpResponse:
-    booking = _own_active_booking(request.user)
+    booking = selectors.active_booking_for(taxpayer=request.user)
+    if booking is None:
+        return _no_booking_redirect(request)
     if request.method == "POST":
         services.booking_cancel(booking=booking, actor=request.user)
         messages.success(request, _("Your interview is cancelled. You can book a new one at any time."))

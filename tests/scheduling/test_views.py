@@ -369,7 +369,7 @@ def test_rescheduling_touches_only_the_signed_in_taxpayers_booking(
 
 @pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize("name", ["scheduling:my_reschedule", "scheduling:my_cancel"])
-def test_taxpayer_without_a_booking_cannot_reach_another_taxpayers(
+def test_taxpayer_without_a_booking_is_sent_home_and_cannot_reach_another_taxpayers(
     taxpayer_client, other_taxpayer, working_agent, name, method
 ):
     others = BookingFactory(taxpayer=other_taxpayer, agent=working_agent, starts_at=at(MONDAY, 11))
@@ -377,8 +377,27 @@ def test_taxpayer_without_a_booking_cannot_reach_another_taxpayers(
     response = getattr(taxpayer_client, method)(reverse(name), {"starts_at": in_new_york(at(MONDAY, 14))})
 
     others.refresh_from_db()
-    assert response.status_code == 404
-    assert (others.status, others.starts_at) == (Booking.Status.ACTIVE, at(MONDAY, 11))
+    assert response.status_code == 302
+    assert response.url == reverse("accounts:taxpayer_home")
+    assert messages_of(response) == ["You have no interview booked."]
+    assert (others.status, others.starts_at, others.sequence) == (Booking.Status.ACTIVE, at(MONDAY, 11), 0)
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_going_back_to_the_cancel_page_after_cancelling_sends_the_taxpayer_home(
+    taxpayer, taxpayer_client, working_agent, method
+):
+    booking = BookingFactory(taxpayer=taxpayer, agent=working_agent, starts_at=at(MONDAY, 10))
+    taxpayer_client.post(reverse("scheduling:my_cancel"), follow=True)  # home shows "cancelled"
+    mail.outbox.clear()
+
+    response = getattr(taxpayer_client, method)(reverse("scheduling:my_cancel"))
+
+    assert response.status_code == 302
+    assert response.url == reverse("accounts:taxpayer_home")
+    assert messages_of(response) == ["You have no interview booked."]
+    booking.refresh_from_db()
+    assert (booking.status, booking.sequence, len(mail.outbox)) == (Booking.Status.CANCELLED, 1, 0)
 
 
 def test_reschedule_with_a_tampered_time_is_refused_and_changes_nothing(taxpayer, taxpayer_client, working_agent):
