@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,11 +48,16 @@ def join(request: HttpRequest) -> HttpResponse:
 
 @role_required(User.Role.AGENT)
 def agent_interview(request: HttpRequest, reference: str) -> HttpResponse:
-    booking = get_object_or_404(
-        Booking.objects.select_related("taxpayer", "taxpayer__taxpayer_profile"),
-        reference=reference,
-        agent=request.user,
+    booking = (
+        Booking.objects.select_related("taxpayer", "taxpayer__taxpayer_profile")
+        .filter(reference=reference, agent=request.user)
+        .first()
     )
+    if booking is None:
+        if selectors.booking_moved_from(reference=reference, agent=request.user):
+            messages.info(request, _("That interview is no longer yours: it was given to another agent."))
+            return redirect("accounts:agent_home")
+        raise Http404  # never theirs: nothing about another agent's interview
     session = services.session_for_booking(booking=booking)
     context = {
         "booking": booking,

@@ -1,6 +1,6 @@
 """The taxpayer's and the agent's interview pages through the test client, including stale links."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -8,8 +8,11 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from interviews.models import InterviewSession
-from scheduling.models import Booking
-from tests.factories import BookingFactory
+from operations import services as operations_services
+from scheduling import services as scheduling_services
+from scheduling.models import Booking, DateException
+from tests.conftest import staff_client
+from tests.factories import AgentFactory, BookingFactory, WeeklyHoursFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_static_scan")]
 
@@ -81,4 +84,60 @@ def test_join_before_the_waiting_room_opens_says_when_it_opens(taxpayer, taxpaye
 
     assert response.status_code == 200
     assert response.context["opens_at"] == STARTS + timedelta(days=1, minutes=-15)
+    assert not InterviewSession.objects.exists()
+
+
+# agent_interview
+
+LATER = STARTS + timedelta(days=2)  # a Wednesday, outside the join window
+
+
+@pytest.fixture
+def free_agent(db):
+    """Another agent, in UTC, working 09:00-17:00 on the day of LATER."""
+    agent = AgentFactory(time_zone="UTC")
+    WeeklyHoursFactory(agent=agent, weekday=LATER.weekday(), start=time(9), end=time(17))
+    return agent
+
+
+def test_agent_opens_their_own_interview(agent, agent_client):
+    booking = BookingFactory(agent=agent, starts_at=LATER)
+
+    response = agent_client.get(reverse("interviews:agent_interview", args=[booking.reference]))
+
+    assert response.status_code == 200
+    assert response.context["booking"] == booking
+
+
+@pytest.mark.parametrize("how", ["supervisor", "time_off"])
+def test_agent_opening_an_interview_given_to_another_agent_is_sent_home_saying_so(
+    agent, agent_client, supervisor, free_agent, how
+):
+    booking = BookingFactory(agent=agent, starts_at=LATER)
+    if how == "supervisor":
+        operations_services.booking_reassign(supervisor=supervisor, booking=booking, agent=free_agent)
+    else:
+        scheduling_services.date_exception_add(
+            editor=agent, agent=agent, kind=DateException.Kind.TIME_OFF, day=LATER.date(), start=None, end=None
+        )
+    booking.refresh_from_db()
+    assert booking.agent == free_agent
+
+    response = agent_client.get(reverse("interviews:agent_interview", args=[booking.reference]))
+
+    assert response.status_code == 302
+    assert response.url == reverse("accounts:agent_home")
+    assert messages_of(response) == ["That interview is no longer yours: it was given to another agent."]
+    assert staff_client(free_agent).get(response.request["PATH_INFO"]).status_code == 200
+
+
+def test_agent_cannot_open_an_interview_that_was_never_theirs(agent_client, free_agent):
+    others = BookingFactory(agent=free_agent, starts_at=LATER)
+    scheduling_services.booking_reschedule(booking=others, starts_at=LATER + timedelta(hours=1))
+
+    page = agent_client.get(reverse("interviews:agent_interview", args=[others.reference]))
+    unknown = agent_client.get(reverse("interviews:agent_interview", args=["XXX-XXX"]))
+
+    assert (page.status_code, unknown.status_code) == (404, 404)
+    assert others.taxpayer.full_name not in page.content.decode()
     assert not InterviewSession.objects.exists()
