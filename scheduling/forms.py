@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from django import forms
 from django.conf import settings
@@ -6,8 +6,25 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import USWDSFormMixin
 from scheduling.models import DateException, InterviewSettings, Weekday
+from scheduling.selectors import FIRST_DAY, LAST_DAY
 
 RANGES_PER_DAY = 3
+
+
+def validate_calendar_day(value: date) -> None:
+    """Refuse days outside the years pages handle (FIRST_DAY to LAST_DAY)."""
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise forms.ValidationError(
+            _("Choose a date from %(first)s to %(last)s."),
+            code="out_of_range",
+            params={"first": FIRST_DAY.year, "last": LAST_DAY.year},
+        )
+
+
+class WeekForm(forms.Form):
+    """The day whose week a calendar shows, from its link (?week=YYYY-MM-DD)."""
+
+    week = forms.DateField(input_formats=["%Y-%m-%d"], validators=[validate_calendar_day])
 
 
 class ChooseTimeForm(forms.Form):

@@ -186,11 +186,13 @@ def manage_cancel(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _week_start(request: HttpRequest, zone: ZoneInfo) -> datetime:
-    today = timezone.now().astimezone(zone).date()
-    try:
-        day = datetime.strptime(request.GET.get("week", ""), "%Y-%m-%d").date()
-    except ValueError:
-        day = today
+    day = timezone.now().astimezone(zone).date()
+    if request.GET.get("week"):
+        form = forms.WeekForm(request.GET)
+        if form.is_valid():
+            day = form.cleaned_data["week"]
+        else:
+            messages.warning(request, _("That date cannot be shown. Here is the current week."))
     monday = day - timedelta(days=day.weekday())
     return datetime.combine(monday, time(0), tzinfo=zone)
 

@@ -571,11 +571,42 @@ def test_agent_week_lists_only_the_agents_own_interviews(agent, agent_client, wo
     assert sum(len(bookings) for bookings in week.values()) == 1
 
 
-def test_agent_week_without_a_date_shows_the_current_week(agent_client):
-    response = agent_client.get(reverse("scheduling:agent_week"), {"week": "not-a-date"})
+@pytest.mark.parametrize("name", ["scheduling:agent_week", "scheduling:supervisor_schedule"])
+def test_calendar_without_a_date_shows_the_current_week(agent_client, supervisor_client, name):
+    client = agent_client if name == "scheduling:agent_week" else supervisor_client
+
+    response = client.get(reverse(name), {"week": ""})
 
     assert response.status_code == 200
     assert response.context["this_week"] == date(2027, 1, 4)  # the Monday before the frozen Sunday
+    assert messages_of(response) == []
+
+
+@pytest.mark.parametrize("name", ["scheduling:agent_week", "scheduling:supervisor_schedule"])
+@pytest.mark.parametrize(
+    "week",
+    ["not-a-date", "abc", "-1", "-2027-01-11", "2026-02-30", "0001-01-01", "1999-12-31", "2100-01-01", "9999-12-31"],
+)
+def test_calendar_with_a_bad_or_out_of_range_date_shows_the_current_week_and_says_so(
+    agent_client, supervisor_client, name, week
+):
+    client = agent_client if name == "scheduling:agent_week" else supervisor_client
+
+    response = client.get(reverse(name), {"week": week})
+
+    assert response.status_code == 200
+    assert response.context["this_week"] == date(2027, 1, 4)
+    assert (response.context["previous_week"], response.context["next_week"]) == ("2026-12-28", "2027-01-11")
+    assert messages_of(response) == ["That date cannot be shown. Here is the current week."]
+
+
+@pytest.mark.parametrize(("week", "monday"), [("2000-01-03", date(2000, 1, 3)), ("2099-12-31", date(2099, 12, 28))])
+def test_calendar_shows_the_first_and_last_weeks_it_allows(agent_client, week, monday):
+    response = agent_client.get(reverse("scheduling:agent_week"), {"week": week})
+
+    assert response.status_code == 200
+    assert response.context["this_week"] == monday
+    assert messages_of(response) == []
 
 
 def test_supervisor_schedule_lists_every_agent_and_filters_by_one(supervisor_client, agent, working_agent):
