@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import USWDSFormMixin
 from accounts.models import User
 from operations.models import AgentState, QueueSettings
+from scheduling.forms import validate_calendar_day
 
 MAX_REPORT_DAYS = 366
 
@@ -59,8 +60,12 @@ class ReassignForm(USWDSFormMixin, forms.Form):
 
 
 class ReportForm(USWDSFormMixin, forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("Until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_calendar_day]
+    )
+    end = forms.DateField(
+        label=_("Until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_calendar_day]
+    )
 
     def clean(self) -> dict:
         data = super().clean()

@@ -261,6 +261,48 @@ def test_a_report_range_that_ends_before_it_starts_is_refused(supervisor_client)
     assert "The end date must not be before the start date." in response.content.decode()
 
 
+OUT_OF_RANGE = ["Choose a date from 2000 to 2099."]
+NOT_A_DATE = ["Enter a valid date."]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "errors"),
+    [
+        ("9999-12-25", "9999-12-31", {"start": OUT_OF_RANGE, "end": OUT_OF_RANGE}),
+        ("2026-11-20", "9999-12-31", {"end": OUT_OF_RANGE}),
+        ("0001-01-01", "0001-01-01", {"start": OUT_OF_RANGE, "end": OUT_OF_RANGE}),
+        ("1999-12-31", "2000-01-01", {"start": OUT_OF_RANGE}),
+        ("2026-02-30", "2026-03-01", {"start": NOT_A_DATE}),
+        ("abc", "2026-03-01", {"start": NOT_A_DATE}),
+        ("2026-03-01", "-1", {"end": NOT_A_DATE}),
+    ],
+)
+@pytest.mark.parametrize("csv_format", [False, True])
+def test_report_dates_out_of_range_or_malformed_are_refused_with_a_field_error(
+    supervisor_client, supervisor, start, end, errors, csv_format
+):
+    supervisor.time_zone = "Pacific/Pago_Pago"  # furthest behind UTC: the first day's start is the latest in UTC
+    supervisor.save()
+    query = {"start": start, "end": end} | ({"format": "csv"} if csv_format else {})
+
+    response = supervisor_client.get(reverse("operations:reports"), query)
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == errors
+    assert "days" not in response.context
+
+
+def test_reports_cover_the_first_and_last_days_allowed(supervisor_client, supervisor):
+    supervisor.time_zone = "Pacific/Guam"
+    supervisor.save()
+
+    first = supervisor_client.get(reverse("operations:reports"), {"start": "2000-01-01", "end": "2000-01-02"})
+    last = supervisor_client.get(reverse("operations:reports"), {"start": "2099-12-30", "end": "2099-12-31"})
+
+    assert (first.status_code, last.status_code) == (200, 200)
+    assert [day.isoformat() for day, _figures in last.context["days"]] == ["2099-12-30", "2099-12-31"]
+
+
 def test_the_capacity_page_lists_fourteen_days(supervisor_client):
     page = supervisor_client.get(reverse("operations:capacity")).content.decode()
     assert page.count("<meter") == 14
