@@ -204,7 +204,7 @@ def booking_reschedule(
     if booking.status != Booking.Status.ACTIVE:
         raise SchedulingError(_("This interview is no longer booked, so it cannot be changed."), code="not_active")
     if booking.starts_at == starts_at:
-        return booking
+        raise SchedulingError(_("That is already the time of your interview."), code="same_time")
     rules = selectors.interview_settings_get()
     _check_time(rules=rules, starts_at=starts_at, now=now, language=booking.language)
     candidates = _free_agents(

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from accounts.models import User
+from interviews.models import AuditRecord
 from scheduling import services
 from scheduling.models import Booking, BookingLink, DateException, SentNotification, WeeklyHours
 from scheduling.selectors import interview_settings_get, open_times_list
@@ -393,14 +394,20 @@ def test_reschedule_to_a_time_overlapping_its_own_old_time_is_allowed(taxpayer):
     assert (moved.agent, moved.starts_at) == (agent, at(MONDAY, 10, 10))
 
 
-def test_reschedule_to_the_same_time_changes_nothing(taxpayer):
-    agent_working()
+def test_reschedule_to_the_same_time_is_refused_and_changes_nothing(taxpayer):
+    agent = agent_working()
     booking = book(taxpayer, at(MONDAY, 10))
+    mail.outbox.clear()
+    records = AuditRecord.objects.count()
 
-    same = services.booking_reschedule(booking=booking, starts_at=at(MONDAY, 10), now=NOW + timedelta(hours=1))
+    error = refused(
+        services.booking_reschedule, booking=booking, starts_at=at(MONDAY, 10), now=NOW + timedelta(hours=1)
+    )
 
-    same.refresh_from_db()
-    assert (same.sequence, same.confirmed_at) == (0, NOW)
+    booking.refresh_from_db()
+    assert (error.code, error.message) == ("same_time", "That is already the time of your interview.")
+    assert (booking.starts_at, booking.agent, booking.sequence, booking.confirmed_at) == (at(MONDAY, 10), agent, 0, NOW)
+    assert (AuditRecord.objects.count(), mail.outbox) == (records, [])
 
 
 @pytest.mark.parametrize("status", [Booking.Status.CANCELLED, Booking.Status.COMPLETED, Booking.Status.NO_SHOW])

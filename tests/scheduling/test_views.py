@@ -2,6 +2,7 @@
 
 The clock is frozen at NOW for every test, so the open times a page lists are known."""
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+from interviews.models import AuditRecord
 from scheduling import services
 from scheduling.models import Booking, DateException
 from scheduling.selectors import interview_settings_get
@@ -350,6 +352,34 @@ def test_taxpayer_moves_their_own_booking(taxpayer, taxpayer_client, working_age
     assert messages_of(response) == ["Your interview has a new time. We have emailed you the details."]
     booking.refresh_from_db()
     assert (booking.starts_at, booking.sequence) == (at(MONDAY, 14), 1)
+
+
+def test_rescheduling_to_the_time_already_booked_is_refused_and_changes_nothing(
+    taxpayer, taxpayer_client, working_agent
+):
+    booking = BookingFactory(taxpayer=taxpayer, agent=working_agent, starts_at=at(MONDAY, 10))
+    records = AuditRecord.objects.count()
+
+    response = taxpayer_client.post(reverse("scheduling:my_reschedule"), {"starts_at": in_new_york(at(MONDAY, 10))})
+
+    assert response.status_code == 400
+    assert response.context["error"] == "That is already the time of your interview."
+    assert messages_of(response) == []
+    booking.refresh_from_db()
+    assert (booking.starts_at, booking.sequence) == (at(MONDAY, 10), 0)
+    assert (AuditRecord.objects.count(), mail.outbox) == (records, [])
+
+
+def test_reschedule_picker_marks_the_current_time(taxpayer, taxpayer_client, working_agent):
+    BookingFactory(taxpayer=taxpayer, agent=working_agent, starts_at=at(MONDAY, 10))
+
+    page = taxpayer_client.get(reverse("scheduling:my_reschedule")).content.decode()
+
+    current = at(MONDAY, 10).timestamp()
+    labels = re.findall(r'<label class="usa-radio__label" for="t-(\d+)">(.*?)</label>', page)
+    marked = [int(moment) for moment, label in labels if "Your current time" in label]
+    assert len(labels) > 1
+    assert marked == [int(current)]
 
 
 def test_rescheduling_touches_only_the_signed_in_taxpayers_booking(
