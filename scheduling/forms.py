@@ -137,6 +137,17 @@ class DateExceptionForm(USWDSFormMixin, forms.Form):
     start = forms.TimeField(label=_("From"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
     end = forms.TimeField(label=_("Until"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
 
+    def __init__(self, *args, today: date, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today  # in the agent's time zone
+
+    def clean_day(self) -> date:
+        day = self.cleaned_data["day"]
+        if day < self.today:
+            raise forms.ValidationError(_("Choose today or a later date."))
+        validate_calendar_day(day)
+        return day
+
     def clean(self) -> dict:
         cleaned = super().clean()
         if cleaned.get("whole_day"):

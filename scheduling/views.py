@@ -267,7 +267,10 @@ def hours(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         request.POST if request.POST.get("form") == "weekly" else None,
         initial=forms.WeeklyHoursForm.initial_from(agent.weekly_hours.all()),
     )
-    exception_form = forms.DateExceptionForm(request.POST if request.POST.get("form") == "exception" else None)
+    today = timezone.now().astimezone(ZoneInfo(agent.time_zone)).date()
+    exception_form = forms.DateExceptionForm(
+        request.POST if request.POST.get("form") == "exception" else None, today=today
+    )
     if request.method == "POST":
         bound = hours_form if hours_form.is_bound else exception_form
         if bound.is_valid():
@@ -297,7 +300,7 @@ def hours(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 bound.add_error(None, error.message)
             else:
                 return redirect(request.path)
-    exceptions = agent.date_exceptions.filter(date__gte=timezone.now().astimezone(ZoneInfo(agent.time_zone)).date())
+    exceptions = agent.date_exceptions.filter(date__gte=today)
     context = {
         "agent": agent,
         "hours_form": hours_form,

@@ -735,6 +735,15 @@ def test_agent_adds_time_off_and_is_told_what_happened_to_booked_interviews(agen
             "The end must be after the start.",
         ),
         ({"kind": "time_off", "day": "someday", "whole_day": "on"}, "day", "Enter a valid date."),
+        ({"kind": "time_off", "day": "2027-01-09", "whole_day": "on"}, "day", "Choose today or a later date."),
+        (
+            {"kind": "extra", "day": "2027-01-09", "start": "18:00", "end": "19:00"},
+            "day",
+            "Choose today or a later date.",
+        ),
+        ({"kind": "time_off", "day": "0001-01-01", "whole_day": "on"}, "day", "Choose today or a later date."),
+        ({"kind": "time_off", "day": "9999-12-31", "whole_day": "on"}, "day", "Choose a date from 2000 to 2099."),
+        ({"kind": "time_off", "day": "2026-02-30", "whole_day": "on"}, "day", "Enter a valid date."),
         ({"kind": "holiday", "day": "2027-01-11", "whole_day": "on"}, "kind", None),
     ],
 )
@@ -747,6 +756,38 @@ def test_bad_time_off_re_renders_with_status_400_and_adds_nothing(agent, agent_c
     if error is not None:
         assert errors == [error]
     assert DateException.objects.count() == 0
+
+
+def test_time_off_today_is_added_and_listed(agent, agent_client):
+    agent.time_zone = "UTC"
+    agent.save()
+
+    response = agent_client.post(
+        reverse("scheduling:hours"),
+        {"form": "exception", "kind": "time_off", "day": "2027-01-10", "start": "13:00", "end": "15:00"},
+    )
+    page = agent_client.get(reverse("scheduling:hours"))
+
+    assert response.status_code == 302
+    assert [(exception.date, exception.start) for exception in page.context["exceptions"]] == [
+        (date(2027, 1, 10), time(13))
+    ]
+
+
+def test_the_same_time_off_twice_is_refused_the_second_time(agent, agent_client):
+    data = {"form": "exception", "kind": "time_off", "day": "2027-01-11", "start": "09:00", "end": "12:00"}
+
+    first = agent_client.post(reverse("scheduling:hours"), data)
+    second = agent_client.post(reverse("scheduling:hours"), data)
+    overlapping = agent_client.post(reverse("scheduling:hours"), data | {"start": "11:00", "end": "13:00"})
+
+    assert first.status_code == 302
+    for response in (second, overlapping):
+        assert response.status_code == 400
+        assert response.context["exception_form"].errors == {
+            "__all__": ["This overlaps time off already set for that day."]
+        }
+    assert list(agent.date_exceptions.values_list("date", "start", "end")) == [(MONDAY, time(9), time(12))]
 
 
 def test_agent_cannot_open_or_change_another_agents_hours(agent, agent_client, working_agent):
