@@ -84,6 +84,8 @@ def test_join_before_the_waiting_room_opens_says_when_it_opens(taxpayer, taxpaye
 
     assert response.status_code == 200
     assert response.context["opens_at"] == STARTS + timedelta(days=1, minutes=-15)
+    # 09:45 UTC is 4:45 a.m. in New York; the time's own full stop is not doubled.
+    assert "It opens at 4:45 a.m. on Tuesday, January 12. Come back then." in response.content.decode()
     assert not InterviewSession.objects.exists()
 
 

@@ -382,6 +382,14 @@ def test_reschedule_picker_marks_the_current_time(taxpayer, taxpayer_client, wor
     assert marked == [int(current)]
 
 
+def test_reschedule_page_says_the_current_time_with_one_full_stop(taxpayer, taxpayer_client, working_agent):
+    BookingFactory(taxpayer=taxpayer, agent=working_agent, starts_at=at(MONDAY, 15))  # 10 a.m. in New York
+
+    page = taxpayer_client.get(reverse("scheduling:my_reschedule")).content.decode()
+
+    assert '<p class="usa-intro">Your interview is now at 10 a.m. on Monday, January 11.</p>' in page
+
+
 def test_rescheduling_touches_only_the_signed_in_taxpayers_booking(
     taxpayer, taxpayer_client, other_taxpayer, working_agent
 ):
