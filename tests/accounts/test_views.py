@@ -414,6 +414,17 @@ def test_login_ignores_a_next_address_on_another_site(client, taxpayer, next_url
     assert response.url == reverse("accounts:taxpayer_home")
 
 
+@pytest.mark.parametrize("next_url", ["garbage", "-1", "home"])
+def test_login_ignores_a_next_address_that_is_not_a_path(client, taxpayer, next_url):
+    page = client.get(reverse("accounts:login"), {"next": next_url})
+    response = client.post(reverse("accounts:login"), {"email": taxpayer.email, "password": PASSWORD, "next": next_url})
+    again = client.get(reverse("accounts:login"), {"next": next_url})  # now signed in
+
+    assert page.context["next"] == ""
+    assert (response.status_code, response.url) == (302, reverse("accounts:taxpayer_home"))
+    assert (again.status_code, again.url) == (302, reverse("accounts:taxpayer_home"))
+
+
 def test_login_page_sends_a_signed_in_person_home(taxpayer_client):
     response = taxpayer_client.get(reverse("accounts:login"))
 
