@@ -50,6 +50,11 @@ class QueueSettingsForm(USWDSFormMixin, forms.ModelForm):
         ]
 
 
+class BookingFindForm(forms.Form):
+    # Like every CharField it refuses NUL characters, which PostgreSQL cannot compare.
+    reference = forms.CharField()
+
+
 class ReassignForm(USWDSFormMixin, forms.Form):
     agent = forms.ModelChoiceField(
         label=_("Give the interview to"),

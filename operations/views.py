@@ -201,8 +201,9 @@ def staff_state(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(User.Role.SUPERVISOR)
 def reassign_find(request: HttpRequest) -> HttpResponse:
-    reference = request.GET.get("reference", "").strip().upper()
-    if Booking.objects.filter(reference=reference).exists():
+    form = forms.BookingFindForm(request.GET)
+    reference = form.cleaned_data["reference"].upper() if form.is_valid() else ""
+    if reference and Booking.objects.filter(reference=reference).exists():
         return redirect("operations:reassign", reference=reference)
     messages.error(request, _("No booking has the reference %(reference)s.") % {"reference": reference[:7] or "—"})
     return redirect("operations:dashboard")

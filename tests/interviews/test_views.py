@@ -143,3 +143,21 @@ def test_agent_cannot_open_an_interview_that_was_never_theirs(agent_client, free
     assert (page.status_code, unknown.status_code) == (404, 404)
     assert others.taxpayer.full_name not in page.content.decode()
     assert not InterviewSession.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("role", "path"),
+    [
+        ("agent", "/agent/interviews/AB%00-DEF/"),
+        ("agent", "/agent/interviews/AB%00-DEF/checklist/"),
+        ("agent", "/agent/interviews/{reference}/checklist/evidence%00/"),
+        ("supervisor", "/supervisor/interviews/AB%00-DEF/"),
+    ],
+)
+def test_an_interview_address_with_a_nul_character_is_not_found(agent, agent_client, supervisor_client, role, path):
+    booking = BookingFactory(agent=agent, starts_at=LATER)
+    client = agent_client if role == "agent" else supervisor_client
+
+    # PostgreSQL refuses to compare a string holding NUL, so such an address must not reach a query.
+    assert client.get(path.format(reference=booking.reference)).status_code == 404
+    assert client.post(path.format(reference=booking.reference)).status_code == 404

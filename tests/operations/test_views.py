@@ -222,6 +222,20 @@ def test_finding_a_booking_to_reassign(supervisor_client):
     assert said(response) == ["No booking has the reference NOPE."]
 
 
+@pytest.mark.parametrize("reference", ["\x00", "AB\x00-DEF", ""])
+def test_finding_a_booking_with_a_reference_no_booking_can_have_says_so(supervisor_client, reference):
+    factories.BookingFactory()
+
+    response = supervisor_client.get(reverse("operations:reassign_find"), {"reference": reference}, follow=True)
+
+    assert response.status_code == 200
+    assert said(response) == ["No booking has the reference —."]
+
+
+def test_reassign_page_with_a_nul_character_in_the_reference_is_not_found(supervisor_client):
+    assert supervisor_client.get("/supervisor/reassign/AB%00-DEF/").status_code == 404
+
+
 def test_reports_per_day_and_agent_and_as_csv(supervisor_client, supervisor, agent):
     today = timezone.now().astimezone(timezone.get_current_timezone()).date()
     booking = factories.BookingFactory(
