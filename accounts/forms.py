@@ -1,4 +1,5 @@
 import re
+from datetime import date
 
 from django import forms
 from django.conf import settings
@@ -226,7 +227,8 @@ class ClaimedIdentityForm(USWDSFormMixin, forms.ModelForm):
     def clean_date_of_birth(self):
         born = self.cleaned_data["date_of_birth"]
         today = timezone.localdate()
-        if born and not (today.replace(year=today.year - 130) <= born <= today):
+        oldest = date(today.year - 130, today.month, min(today.day, 28))  # 29 February has no year-130 twin
+        if born and not (oldest <= born <= today):
             raise forms.ValidationError(_("Enter your real date of birth."))
         return born
 

@@ -42,7 +42,12 @@ def _home_url(user: User) -> str:
 
 
 def _safe_next(request: HttpRequest, candidate: str | None) -> str | None:
-    if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
+    """A path on this site to go on to after logging in; anything else (another site, a bare word) is dropped."""
+    if (
+        candidate
+        and candidate.startswith("/")
+        and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure())
+    ):
         return candidate
     return None
 

@@ -14,7 +14,14 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
-from interviews.models import ChallengePrompt, InterviewSession, Strength, Verification, VerificationOutcome
+from interviews.models import (
+    AuditRecord,
+    ChallengePrompt,
+    InterviewSession,
+    Strength,
+    Verification,
+    VerificationOutcome,
+)
 from scheduling.models import Booking
 from scheduling.selectors import interview_settings_get
 
@@ -62,12 +69,34 @@ def join_opens_at(booking: Booking):
     return booking.starts_at - timedelta(minutes=interview_settings_get().join_window_minutes)
 
 
+def booking_moved_from(*, reference: str, agent: User) -> bool:
+    """Whether the booking with this reference was the agent's once and is with another agent now.
+
+    The audit trail says who had it: the agent it was booked or moved with, and the one a
+    reassignment took it from.
+    """
+    booking = Booking.objects.filter(reference=reference).exclude(agent=agent).first()
+    if booking is None:
+        return False
+    return (
+        AuditRecord.objects.filter(object_type="scheduling.booking", object_id=str(booking.pk))
+        .filter(
+            Q(action="booking.reassign", details__from=agent.pk)
+            | Q(action__in=["booking.create", "booking.reschedule"], details__agent=agent.pk)
+        )
+        .exists()
+    )
+
+
+def join_closes_at(booking: Booking):
+    return booking.ends_at + timedelta(minutes=interview_settings_get().no_show_grace_minutes)
+
+
 def join_is_open(*, booking: Booking, now=None) -> bool:
     """The waiting room is open from the join window until the interview's end plus the
     no-show grace, while the booking is active."""
     now = now or timezone.now()
-    closes_at = booking.ends_at + timedelta(minutes=interview_settings_get().no_show_grace_minutes)
-    return booking.status == Booking.Status.ACTIVE and join_opens_at(booking) <= now < closes_at
+    return booking.status == Booking.Status.ACTIVE and join_opens_at(booking) <= now < join_closes_at(booking)
 
 
 def waited_seconds(session: InterviewSession, now=None) -> int | None:

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -28,7 +29,16 @@ def device_check(request: HttpRequest) -> HttpResponse:
 def join(request: HttpRequest) -> HttpResponse:
     booking = active_booking_for(taxpayer=request.user)
     if booking is None:
-        raise Http404
+        # Back or a bookmark after the call, or with nothing booked.
+        latest = request.user.bookings.order_by("-starts_at").first()
+        if latest is not None and latest.status == Booking.Status.COMPLETED:
+            messages.info(request, _("Your interview has ended."))
+        else:
+            messages.info(request, _("You have no interview booked."))
+        return redirect("accounts:taxpayer_home")
+    if timezone.now() >= selectors.join_closes_at(booking):
+        messages.info(request, _("The time of your interview has passed."))
+        return redirect("accounts:taxpayer_home")
     if not selectors.join_is_open(booking=booking):
         opens_at = selectors.join_opens_at(booking).astimezone(ZoneInfo(request.user.time_zone))
         return render(request, "interviews/not_open.html", {"booking": booking, "opens_at": opens_at})
@@ -38,11 +48,16 @@ def join(request: HttpRequest) -> HttpResponse:
 
 @role_required(User.Role.AGENT)
 def agent_interview(request: HttpRequest, reference: str) -> HttpResponse:
-    booking = get_object_or_404(
-        Booking.objects.select_related("taxpayer", "taxpayer__taxpayer_profile"),
-        reference=reference,
-        agent=request.user,
+    booking = (
+        Booking.objects.select_related("taxpayer", "taxpayer__taxpayer_profile")
+        .filter(reference=reference, agent=request.user)
+        .first()
     )
+    if booking is None:
+        if selectors.booking_moved_from(reference=reference, agent=request.user):
+            messages.info(request, _("That interview is no longer yours: it was given to another agent."))
+            return redirect("accounts:agent_home")
+        raise Http404  # never theirs: nothing about another agent's interview
     session = services.session_for_booking(booking=booking)
     context = {
         "booking": booking,

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import USWDSFormMixin, formfield_with_limits
 from accounts.models import User
 from operations.models import AgentState, QueueSettings
+from scheduling.forms import validate_calendar_day
 
 MAX_REPORT_DAYS = 366
 
@@ -56,6 +57,11 @@ class AgentChoiceField(forms.ModelChoiceField):
         return obj.full_name
 
 
+class BookingFindForm(forms.Form):
+    # Like every CharField it refuses NUL characters, which PostgreSQL cannot compare.
+    reference = forms.CharField()
+
+
 class ReassignForm(USWDSFormMixin, forms.Form):
     agent = AgentChoiceField(
         label=_("Give the interview to"),
@@ -70,8 +76,12 @@ class ReassignForm(USWDSFormMixin, forms.Form):
 
 
 class ReportForm(USWDSFormMixin, forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("Until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_calendar_day]
+    )
+    end = forms.DateField(
+        label=_("Until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_calendar_day]
+    )
 
     def clean(self) -> dict:
         data = super().clean()

@@ -202,7 +202,8 @@ def staff_state(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(User.Role.SUPERVISOR)
 def reassign_find(request: HttpRequest) -> HttpResponse:
-    reference = request.GET.get("reference", "").strip().upper()[:7]
+    form = forms.BookingFindForm(request.GET)
+    reference = form.cleaned_data["reference"].strip().upper()[:7] if form.is_valid() else ""
     if not reference:
         return render(request, "operations/reassign_find.html", {"reference": ""})
     if Booking.objects.filter(reference=reference).exists():

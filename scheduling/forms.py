@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from django import forms
 from django.conf import settings
@@ -6,8 +6,25 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import USWDSFormMixin, formfield_with_limits
 from scheduling.models import DateException, InterviewSettings, Weekday
+from scheduling.selectors import FIRST_DAY, LAST_DAY
 
 RANGES_PER_DAY = 3
+
+
+def validate_calendar_day(value: date) -> None:
+    """Refuse days outside the years pages handle (FIRST_DAY to LAST_DAY)."""
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise forms.ValidationError(
+            _("Choose a date from %(first)s to %(last)s."),
+            code="out_of_range",
+            params={"first": FIRST_DAY.year, "last": LAST_DAY.year},
+        )
+
+
+class WeekForm(forms.Form):
+    """The day whose week a calendar shows, from its link (?week=YYYY-MM-DD)."""
+
+    week = forms.DateField(input_formats=["%Y-%m-%d"], validators=[validate_calendar_day])
 
 
 class ChooseTimeForm(forms.Form):
@@ -120,6 +137,17 @@ class DateExceptionForm(USWDSFormMixin, forms.Form):
     whole_day = forms.BooleanField(label=_("The whole day (time off only)"), required=False)
     start = forms.TimeField(label=_("From"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
     end = forms.TimeField(label=_("Until"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+
+    def __init__(self, *args, today: date, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today  # in the agent's time zone
+
+    def clean_day(self) -> date:
+        day = self.cleaned_data["day"]
+        if day < self.today:
+            raise forms.ValidationError(_("Choose today or a later date."))
+        validate_calendar_day(day)
+        return day
 
     def clean(self) -> dict:
         cleaned = super().clean()

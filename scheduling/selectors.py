@@ -13,6 +13,10 @@ from accounts.models import User
 from scheduling.models import Booking, DateException, InterviewSettings, WeeklyHours
 
 EPOCH = datetime(2000, 1, 3, tzinfo=UTC)  # a Monday at midnight UTC: start times align to it
+# The days pages take from a link or a form: any year someone could mean. Near the ends of
+# Python's calendar a day's neighbours (the week after, the same moment in UTC) do not exist.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
 
 
 @dataclass(frozen=True)

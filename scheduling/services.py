@@ -7,7 +7,7 @@ import icalendar
 from django.conf import settings as django_settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -204,7 +204,7 @@ def booking_reschedule(
     if booking.status != Booking.Status.ACTIVE:
         raise SchedulingError(_("This interview is no longer booked, so it cannot be changed."), code="not_active")
     if booking.starts_at == starts_at:
-        return booking
+        raise SchedulingError(_("That is already the time of your interview."), code="same_time")
     rules = selectors.interview_settings_get()
     _check_time(rules=rules, starts_at=starts_at, now=now, language=booking.language)
     candidates = _free_agents(
@@ -306,18 +306,43 @@ def weekly_hours_set(*, editor: User, agent: User, ranges: list[tuple[int, time,
 
 @transaction.atomic
 def date_exception_add(
-    *, editor: User, agent: User, kind: str, day: date, start: time | None, end: time | None
+    *,
+    editor: User,
+    agent: User,
+    kind: str,
+    day: date,
+    start: time | None,
+    end: time | None,
+    now: datetime | None = None,
 ) -> tuple[DateException, list[Booking], list[Booking]]:
-    """Add time off or extra hours. Interviews inside new time off move to another free agent
-    with the same language at the same time, or are cancelled with the taxpayer told.
+    """Add time off or extra hours, today or later, overlapping none of the same kind that day.
+    Interviews inside new time off move to another free agent with the same language at the
+    same time, or are cancelled with the taxpayer told.
 
     Returns the exception, the bookings moved and the bookings cancelled.
     """
+    now = now or timezone.now()
     _check_editor(editor=editor, agent=agent)
     if (start is None) != (end is None) or (start is not None and end <= start):
         raise SchedulingError(_("Give both times, with the end after the start, or mark the whole day."))
     if kind == DateException.Kind.EXTRA and start is None:
         raise SchedulingError(_("Extra hours need a start and an end time."))
+    if day < now.astimezone(ZoneInfo(agent.time_zone)).date():
+        raise SchedulingError(_("Choose today or a later date."), code="past")
+    if day > selectors.LAST_DAY:
+        raise SchedulingError(
+            _("Choose a date from %(first)s to %(last)s.")
+            % {"first": selectors.FIRST_DAY.year, "last": selectors.LAST_DAY.year},
+            code="range",
+        )
+    User.objects.select_for_update().filter(pk=agent.pk).first()  # one change at a time per agent
+    same_day = DateException.objects.filter(agent=agent, kind=kind, date=day)
+    if start is not None:
+        same_day = same_day.filter(Q(start__isnull=True) | Q(start__lt=end, end__gt=start))
+    if same_day.exists():
+        if kind == DateException.Kind.TIME_OFF:
+            raise SchedulingError(_("This overlaps time off already set for that day."), code="overlap")
+        raise SchedulingError(_("This overlaps extra hours already set for that day."), code="overlap")
     exception = DateException.objects.create(agent=agent, kind=kind, date=day, start=start, end=end, created_by=editor)
     moved: list[Booking] = []
     cancelled: list[Booking] = []
@@ -333,13 +358,13 @@ def date_exception_add(
                 agent=agent,
                 status=Booking.Status.ACTIVE,
                 starts_at__lt=off_end,
-                ends_at__gt=max(off_start, timezone.now()),
+                ends_at__gt=max(off_start, now),
             )
             # An interview already under way stays with its agent.
             .exclude(session__state__in=["waiting", "live", "interrupted"])
         )
         for booking in affected:
-            if _reassign(booking=booking):
+            if _reassign(booking=booking, now=now):
                 audit_append(
                     actor=editor,
                     action="booking.reassign",
@@ -353,13 +378,13 @@ def date_exception_add(
     return exception, moved, cancelled
 
 
-def _reassign(*, booking: Booking) -> bool:
+def _reassign(*, booking: Booking, now: datetime) -> bool:
     """Give a booking to another agent free at the same time with the same language."""
     candidates = _free_agents(
         language=booking.language,
         audio_only=booking.audio_only,
         starts_at=booking.starts_at,
-        now=timezone.now(),
+        now=now,
         exclude_booking=booking,
         within_booking_window=False,
     )

@@ -127,24 +127,27 @@ def _reschedule(request: HttpRequest, *, booking: Booking, template_context: dic
         return render(request, "scheduling/reschedule.html", context, status=status)
 
 
-def _own_active_booking(user: User) -> Booking:
-    booking = selectors.active_booking_for(taxpayer=user)
-    if booking is None:
-        raise Http404
-    return booking
+def _no_booking_redirect(request: HttpRequest) -> HttpResponse:
+    """Home, saying why: a page about the taxpayer's booking was opened with none booked (Back, a stale link)."""
+    messages.info(request, _("You have no interview booked."))
+    return redirect("accounts:taxpayer_home")
 
 
 @role_required(User.Role.TAXPAYER)
 @require_http_methods(["GET", "POST"])
 def my_reschedule(request: HttpRequest) -> HttpResponse:
-    booking = _own_active_booking(request.user)
+    booking = selectors.active_booking_for(taxpayer=request.user)
+    if booking is None:
+        return _no_booking_redirect(request)
     return _reschedule(request, booking=booking, template_context={}, done_url="accounts:taxpayer_home")
 
 
 @role_required(User.Role.TAXPAYER)
 @require_http_methods(["GET", "POST"])
 def my_cancel(request: HttpRequest) -> HttpResponse:
-    booking = _own_active_booking(request.user)
+    booking = selectors.active_booking_for(taxpayer=request.user)
+    if booking is None:
+        return _no_booking_redirect(request)
     if request.method == "POST":
         services.booking_cancel(booking=booking, actor=request.user)
         messages.success(request, _("Your interview is cancelled. You can book a new one at any time."))
@@ -184,11 +187,13 @@ def manage_cancel(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _week_start(request: HttpRequest, zone: ZoneInfo) -> datetime:
-    today = timezone.now().astimezone(zone).date()
-    try:
-        day = datetime.strptime(request.GET.get("week", ""), "%Y-%m-%d").date()
-    except ValueError:
-        day = today
+    day = timezone.now().astimezone(zone).date()
+    if request.GET.get("week"):
+        form = forms.WeekForm(request.GET)
+        if form.is_valid():
+            day = form.cleaned_data["week"]
+        else:
+            messages.warning(request, _("That date cannot be shown. Here is the current week."))
     monday = day - timedelta(days=day.weekday())
     return datetime.combine(monday, time(0), tzinfo=zone)
 
@@ -263,7 +268,10 @@ def hours(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         request.POST if request.POST.get("form") == "weekly" else None,
         initial=forms.WeeklyHoursForm.initial_from(agent.weekly_hours.all()),
     )
-    exception_form = forms.DateExceptionForm(request.POST if request.POST.get("form") == "exception" else None)
+    today = timezone.now().astimezone(ZoneInfo(agent.time_zone)).date()
+    exception_form = forms.DateExceptionForm(
+        request.POST if request.POST.get("form") == "exception" else None, today=today
+    )
     if request.method == "POST":
         bound = hours_form if hours_form.is_bound else exception_form
         if bound.is_valid():
@@ -293,7 +301,7 @@ def hours(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 bound.add_error(None, error.message)
             else:
                 return redirect(request.path)
-    exceptions = agent.date_exceptions.filter(date__gte=timezone.now().astimezone(ZoneInfo(agent.time_zone)).date())
+    exceptions = agent.date_exceptions.filter(date__gte=today)
     context = {
         "agent": agent,
         "hours_form": hours_form,

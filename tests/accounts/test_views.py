@@ -414,6 +414,17 @@ def test_login_ignores_a_next_address_on_another_site(client, taxpayer, next_url
     assert response.url == reverse("accounts:taxpayer_home")
 
 
+@pytest.mark.parametrize("next_url", ["garbage", "-1", "home"])
+def test_login_ignores_a_next_address_that_is_not_a_path(client, taxpayer, next_url):
+    page = client.get(reverse("accounts:login"), {"next": next_url})
+    response = client.post(reverse("accounts:login"), {"email": taxpayer.email, "password": PASSWORD, "next": next_url})
+    again = client.get(reverse("accounts:login"), {"next": next_url})  # now signed in
+
+    assert page.context["next"] == ""
+    assert (response.status_code, response.url) == (302, reverse("accounts:taxpayer_home"))
+    assert (again.status_code, again.url) == (302, reverse("accounts:taxpayer_home"))
+
+
 def test_login_page_sends_a_signed_in_person_home(taxpayer_client):
     response = taxpayer_client.get(reverse("accounts:login"))
 
@@ -1692,3 +1703,14 @@ def test_every_field_error_and_hint_a_field_points_to_exists(taxpayer_client):
     described = [ref for refs in re.findall(r'aria-describedby="([^"]+)"', page) for ref in refs.split()]
     assert {"id_full_name_error", "id_phone_error", "id_postal_code_error", "id_phone_helptext"} <= set(described)
     assert [ref for ref in described if page.count(f'id="{ref}"') != 1] == []
+
+
+def test_a_date_of_birth_can_be_saved_on_29_february(taxpayer_client, taxpayer):
+    data = {
+        "full_name": taxpayer.full_name,
+        "preferred_language": "en",
+        "time_zone": "UTC",
+        "date_of_birth": "1990-05-01",
+    }
+    with time_machine.travel("2028-02-29 12:00:00+00:00", tick=False):
+        assert taxpayer_client.post("/accounts/profile/", data).status_code == 302

@@ -372,6 +372,21 @@ def test_an_interview_already_under_way_offers_no_reassign_form(supervisor_clien
     assert 'name="agent"' not in page
 
 
+@pytest.mark.parametrize("reference", ["\x00", "AB\x00-DEF", ""])
+def test_finding_a_booking_with_a_reference_no_booking_can_have_shows_the_empty_search(supervisor_client, reference):
+    factories.BookingFactory()
+
+    response = supervisor_client.get(reverse("operations:reassign_find"), {"reference": reference})
+
+    assert response.status_code == 200
+    assert 'name="reference"' in response.content.decode()
+    assert said(response) == []
+
+
+def test_reassign_page_with_a_nul_character_in_the_reference_is_not_found(supervisor_client):
+    assert supervisor_client.get("/supervisor/reassign/AB%00-DEF/").status_code == 404
+
+
 def test_reports_per_day_and_agent_and_as_csv(supervisor_client, supervisor, agent):
     today = timezone.now().astimezone(timezone.get_current_timezone()).date()
     booking = factories.BookingFactory(
@@ -409,6 +424,48 @@ def test_a_report_range_that_ends_before_it_starts_is_refused(supervisor_client)
     response = supervisor_client.get(reverse("operations:reports"), {"start": "2026-11-20", "end": "2026-11-19"})
     assert response.status_code == 400
     assert "The end date must not be before the start date." in response.content.decode()
+
+
+OUT_OF_RANGE = ["Choose a date from 2000 to 2099."]
+NOT_A_DATE = ["Enter a valid date."]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "errors"),
+    [
+        ("9999-12-25", "9999-12-31", {"start": OUT_OF_RANGE, "end": OUT_OF_RANGE}),
+        ("2026-11-20", "9999-12-31", {"end": OUT_OF_RANGE}),
+        ("0001-01-01", "0001-01-01", {"start": OUT_OF_RANGE, "end": OUT_OF_RANGE}),
+        ("1999-12-31", "2000-01-01", {"start": OUT_OF_RANGE}),
+        ("2026-02-30", "2026-03-01", {"start": NOT_A_DATE}),
+        ("abc", "2026-03-01", {"start": NOT_A_DATE}),
+        ("2026-03-01", "-1", {"end": NOT_A_DATE}),
+    ],
+)
+@pytest.mark.parametrize("csv_format", [False, True])
+def test_report_dates_out_of_range_or_malformed_are_refused_with_a_field_error(
+    supervisor_client, supervisor, start, end, errors, csv_format
+):
+    supervisor.time_zone = "Pacific/Pago_Pago"  # furthest behind UTC: the first day's start is the latest in UTC
+    supervisor.save()
+    query = {"start": start, "end": end} | ({"format": "csv"} if csv_format else {})
+
+    response = supervisor_client.get(reverse("operations:reports"), query)
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == errors
+    assert "days" not in response.context
+
+
+def test_reports_cover_the_first_and_last_days_allowed(supervisor_client, supervisor):
+    supervisor.time_zone = "Pacific/Guam"
+    supervisor.save()
+
+    first = supervisor_client.get(reverse("operations:reports"), {"start": "2000-01-01", "end": "2000-01-02"})
+    last = supervisor_client.get(reverse("operations:reports"), {"start": "2099-12-30", "end": "2099-12-31"})
+
+    assert (first.status_code, last.status_code) == (200, 200)
+    assert [day.isoformat() for day, _figures in last.context["days"]] == ["2099-12-30", "2099-12-31"]
 
 
 def test_the_capacity_page_lists_fourteen_days(supervisor_client):

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from accounts.models import User
+from interviews.models import AuditRecord
 from scheduling import services
 from scheduling.models import Booking, BookingLink, DateException, SentNotification, WeeklyHours
 from scheduling.selectors import interview_settings_get, open_times_list
@@ -393,14 +394,20 @@ def test_reschedule_to_a_time_overlapping_its_own_old_time_is_allowed(taxpayer):
     assert (moved.agent, moved.starts_at) == (agent, at(MONDAY, 10, 10))
 
 
-def test_reschedule_to_the_same_time_changes_nothing(taxpayer):
-    agent_working()
+def test_reschedule_to_the_same_time_is_refused_and_changes_nothing(taxpayer):
+    agent = agent_working()
     booking = book(taxpayer, at(MONDAY, 10))
+    mail.outbox.clear()
+    records = AuditRecord.objects.count()
 
-    same = services.booking_reschedule(booking=booking, starts_at=at(MONDAY, 10), now=NOW + timedelta(hours=1))
+    error = refused(
+        services.booking_reschedule, booking=booking, starts_at=at(MONDAY, 10), now=NOW + timedelta(hours=1)
+    )
 
-    same.refresh_from_db()
-    assert (same.sequence, same.confirmed_at) == (0, NOW)
+    booking.refresh_from_db()
+    assert (error.code, error.message) == ("same_time", "That is already the time of your interview.")
+    assert (booking.starts_at, booking.agent, booking.sequence, booking.confirmed_at) == (at(MONDAY, 10), agent, 0, NOW)
+    assert (AuditRecord.objects.count(), mail.outbox) == (records, [])
 
 
 @pytest.mark.parametrize("status", [Booking.Status.CANCELLED, Booking.Status.COMPLETED, Booking.Status.NO_SHOW])
@@ -663,6 +670,119 @@ def test_date_exception_with_a_bad_range_is_refused(agent, kind, start, end):
 
     assert error.code == "invalid"
     assert DateException.objects.count() == 0
+
+
+@pytest.mark.parametrize("kind", [DateException.Kind.TIME_OFF, DateException.Kind.EXTRA])
+def test_a_change_for_a_day_already_over_in_the_agents_zone_is_refused(kind):
+    agent = AgentFactory(time_zone="Pacific/Guam")  # 01:00 on Monday there when it is Sunday 15:00 in UTC
+
+    error = refused(
+        services.date_exception_add,
+        editor=agent,
+        agent=agent,
+        kind=kind,
+        day=MONDAY - timedelta(days=1),
+        start=time(9),
+        end=time(12),
+        now=at(MONDAY - timedelta(days=1), 15),
+    )
+
+    assert (error.code, error.message) == ("past", "Choose today or a later date.")
+    assert DateException.objects.count() == 0
+
+
+def test_time_off_today_in_the_agents_zone_is_added():
+    agent = AgentFactory(time_zone="Pacific/Honolulu")  # still Sunday there when it is Monday 05:00 in UTC
+
+    exception, _moved, _cancelled = services.date_exception_add(
+        editor=agent,
+        agent=agent,
+        kind=DateException.Kind.TIME_OFF,
+        day=MONDAY - timedelta(days=1),
+        start=None,
+        end=None,
+        now=at(MONDAY, 5),
+    )
+
+    assert list(DateException.objects.all()) == [exception]
+
+
+def test_a_change_after_the_last_day_pages_handle_is_refused(agent):
+    error = refused(
+        services.date_exception_add,
+        editor=agent,
+        agent=agent,
+        kind=DateException.Kind.TIME_OFF,
+        day=date(9999, 12, 31),
+        start=None,
+        end=None,
+        now=NOW,
+    )
+
+    assert (error.code, error.message) == ("range", "Choose a date from 2000 to 2099.")
+    assert DateException.objects.count() == 0
+
+
+TIME_OFF_TAKEN = "This overlaps time off already set for that day."
+
+
+@pytest.mark.parametrize(
+    ("existing", "new"),
+    [
+        ((time(9), time(12)), (time(9), time(12))),
+        ((time(9), time(12)), (time(11), time(13))),
+        ((time(9), time(12)), (time(10), time(11))),
+        ((time(9), time(12)), (None, None)),
+        ((None, None), (time(9), time(12))),
+        ((None, None), (None, None)),
+    ],
+)
+def test_time_off_overlapping_time_off_that_day_is_refused(agent, existing, new):
+    kwargs = {"editor": agent, "agent": agent, "kind": DateException.Kind.TIME_OFF, "day": MONDAY, "now": NOW}
+    services.date_exception_add(**kwargs, start=existing[0], end=existing[1])
+
+    refusal = refused(services.date_exception_add, **kwargs, start=new[0], end=new[1])
+
+    assert (refusal.code, refusal.message) == ("overlap", TIME_OFF_TAKEN)
+    assert list(DateException.objects.values_list("start", "end")) == [existing]
+
+
+@pytest.mark.parametrize("new", [(time(12), time(13)), (time(7), time(9))])
+def test_time_off_next_to_time_off_that_day_is_added(agent, new):
+    kwargs = {"editor": agent, "agent": agent, "kind": DateException.Kind.TIME_OFF, "day": MONDAY, "now": NOW}
+    services.date_exception_add(**kwargs, start=time(9), end=time(12))
+
+    services.date_exception_add(**kwargs, start=new[0], end=new[1])
+
+    assert sorted(DateException.objects.values_list("start", "end")) == sorted([(time(9), time(12)), new])
+
+
+def test_extra_hours_overlapping_extra_hours_that_day_are_refused(agent):
+    kwargs = {"editor": agent, "agent": agent, "kind": DateException.Kind.EXTRA, "day": MONDAY, "now": NOW}
+    services.date_exception_add(**kwargs, start=time(17), end=time(19))
+
+    error = refused(services.date_exception_add, **kwargs, start=time(18), end=time(20))
+
+    assert (error.code, error.message) == ("overlap", "This overlaps extra hours already set for that day.")
+    assert DateException.objects.count() == 1
+
+
+def test_changes_of_another_kind_day_or_agent_do_not_overlap(agent):
+    other = AgentFactory()
+    for editor, kind, day in [
+        (other, DateException.Kind.TIME_OFF, MONDAY),
+        (agent, DateException.Kind.EXTRA, MONDAY),
+        (agent, DateException.Kind.TIME_OFF, TUESDAY),
+    ]:
+        services.date_exception_add(
+            editor=editor, agent=editor, kind=kind, day=day, start=time(9), end=time(12), now=NOW
+        )
+
+    services.date_exception_add(
+        editor=agent, agent=agent, kind=DateException.Kind.TIME_OFF, day=MONDAY, start=time(9), end=time(12), now=NOW
+    )
+
+    assert DateException.objects.count() == 4
 
 
 def test_agent_cannot_add_time_off_for_another_agent(agent):

@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+from interviews.models import AuditRecord
 from scheduling import services
 from scheduling.models import Booking, DateException
 from scheduling.selectors import interview_settings_get
@@ -353,6 +354,42 @@ def test_taxpayer_moves_their_own_booking(taxpayer, taxpayer_client, working_age
     assert (booking.starts_at, booking.sequence) == (at(MONDAY, 14), 1)
 
 
+def test_rescheduling_to_the_time_already_booked_is_refused_and_changes_nothing(
+    taxpayer, taxpayer_client, working_agent
+):
+    booking = BookingFactory(taxpayer=taxpayer, agent=working_agent, starts_at=at(MONDAY, 10))
+    records = AuditRecord.objects.count()
+
+    response = taxpayer_client.post(reverse("scheduling:my_reschedule"), {"starts_at": in_new_york(at(MONDAY, 10))})
+
+    assert response.status_code == 400
+    assert response.context["error"] == "That is already the time of your interview."
+    assert messages_of(response) == []
+    booking.refresh_from_db()
+    assert (booking.starts_at, booking.sequence) == (at(MONDAY, 10), 0)
+    assert (AuditRecord.objects.count(), mail.outbox) == (records, [])
+
+
+def test_reschedule_picker_marks_the_current_time(taxpayer, taxpayer_client, working_agent):
+    BookingFactory(taxpayer=taxpayer, agent=working_agent, starts_at=at(MONDAY, 10))
+
+    page = taxpayer_client.get(reverse("scheduling:my_reschedule")).content.decode()
+
+    current = at(MONDAY, 10).timestamp()
+    labels = re.findall(r'<label class="usa-radio__label" for="t-(\d+)">(.*?)</label>', page)
+    marked = [int(moment) for moment, label in labels if "Your current time" in label]
+    assert len(labels) > 1
+    assert marked == [int(current)]
+
+
+def test_reschedule_page_says_the_current_time_with_one_full_stop(taxpayer, taxpayer_client, working_agent):
+    BookingFactory(taxpayer=taxpayer, agent=working_agent, starts_at=at(MONDAY, 15))  # 10 a.m. in New York
+
+    page = taxpayer_client.get(reverse("scheduling:my_reschedule")).content.decode()
+
+    assert '<p class="usa-intro">Your interview is now at 10 a.m. on Monday, January 11.</p>' in page
+
+
 def test_rescheduling_touches_only_the_signed_in_taxpayers_booking(
     taxpayer, taxpayer_client, other_taxpayer, working_agent
 ):
@@ -370,7 +407,7 @@ def test_rescheduling_touches_only_the_signed_in_taxpayers_booking(
 
 @pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize("name", ["scheduling:my_reschedule", "scheduling:my_cancel"])
-def test_taxpayer_without_a_booking_cannot_reach_another_taxpayers(
+def test_taxpayer_without_a_booking_is_sent_home_and_cannot_reach_another_taxpayers(
     taxpayer_client, other_taxpayer, working_agent, name, method
 ):
     others = BookingFactory(taxpayer=other_taxpayer, agent=working_agent, starts_at=at(MONDAY, 11))
@@ -378,8 +415,27 @@ def test_taxpayer_without_a_booking_cannot_reach_another_taxpayers(
     response = getattr(taxpayer_client, method)(reverse(name), {"starts_at": in_new_york(at(MONDAY, 14))})
 
     others.refresh_from_db()
-    assert response.status_code == 404
-    assert (others.status, others.starts_at) == (Booking.Status.ACTIVE, at(MONDAY, 11))
+    assert response.status_code == 302
+    assert response.url == reverse("accounts:taxpayer_home")
+    assert messages_of(response) == ["You have no interview booked."]
+    assert (others.status, others.starts_at, others.sequence) == (Booking.Status.ACTIVE, at(MONDAY, 11), 0)
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_going_back_to_the_cancel_page_after_cancelling_sends_the_taxpayer_home(
+    taxpayer, taxpayer_client, working_agent, method
+):
+    booking = BookingFactory(taxpayer=taxpayer, agent=working_agent, starts_at=at(MONDAY, 10))
+    taxpayer_client.post(reverse("scheduling:my_cancel"), follow=True)  # home shows "cancelled"
+    mail.outbox.clear()
+
+    response = getattr(taxpayer_client, method)(reverse("scheduling:my_cancel"))
+
+    assert response.status_code == 302
+    assert response.url == reverse("accounts:taxpayer_home")
+    assert messages_of(response) == ["You have no interview booked."]
+    booking.refresh_from_db()
+    assert (booking.status, booking.sequence, len(mail.outbox)) == (Booking.Status.CANCELLED, 1, 0)
 
 
 def test_reschedule_with_a_tampered_time_is_refused_and_changes_nothing(taxpayer, taxpayer_client, working_agent):
@@ -553,11 +609,42 @@ def test_agent_week_lists_only_the_agents_own_interviews(agent, agent_client, wo
     assert sum(len(bookings) for bookings in week.values()) == 1
 
 
-def test_agent_week_without_a_date_shows_the_current_week(agent_client):
-    response = agent_client.get(reverse("scheduling:agent_week"), {"week": "not-a-date"})
+@pytest.mark.parametrize("name", ["scheduling:agent_week", "scheduling:supervisor_schedule"])
+def test_calendar_without_a_date_shows_the_current_week(agent_client, supervisor_client, name):
+    client = agent_client if name == "scheduling:agent_week" else supervisor_client
+
+    response = client.get(reverse(name), {"week": ""})
 
     assert response.status_code == 200
     assert response.context["this_week"] == date(2027, 1, 4)  # the Monday before the frozen Sunday
+    assert messages_of(response) == []
+
+
+@pytest.mark.parametrize("name", ["scheduling:agent_week", "scheduling:supervisor_schedule"])
+@pytest.mark.parametrize(
+    "week",
+    ["not-a-date", "abc", "-1", "-2027-01-11", "2026-02-30", "0001-01-01", "1999-12-31", "2100-01-01", "9999-12-31"],
+)
+def test_calendar_with_a_bad_or_out_of_range_date_shows_the_current_week_and_says_so(
+    agent_client, supervisor_client, name, week
+):
+    client = agent_client if name == "scheduling:agent_week" else supervisor_client
+
+    response = client.get(reverse(name), {"week": week})
+
+    assert response.status_code == 200
+    assert response.context["this_week"] == date(2027, 1, 4)
+    assert (response.context["previous_week"], response.context["next_week"]) == ("2026-12-28", "2027-01-11")
+    assert messages_of(response) == ["That date cannot be shown. Here is the current week."]
+
+
+@pytest.mark.parametrize(("week", "monday"), [("2000-01-03", date(2000, 1, 3)), ("2099-12-31", date(2099, 12, 28))])
+def test_calendar_shows_the_first_and_last_weeks_it_allows(agent_client, week, monday):
+    response = agent_client.get(reverse("scheduling:agent_week"), {"week": week})
+
+    assert response.status_code == 200
+    assert response.context["this_week"] == monday
+    assert messages_of(response) == []
 
 
 def test_supervisor_schedule_lists_every_agent_and_filters_by_one(supervisor_client, agent, working_agent):
@@ -656,6 +743,15 @@ def test_agent_adds_time_off_and_is_told_what_happened_to_booked_interviews(agen
             "The end must be after the start.",
         ),
         ({"kind": "time_off", "day": "someday", "whole_day": "on"}, "day", "Enter a valid date."),
+        ({"kind": "time_off", "day": "2027-01-09", "whole_day": "on"}, "day", "Choose today or a later date."),
+        (
+            {"kind": "extra", "day": "2027-01-09", "start": "18:00", "end": "19:00"},
+            "day",
+            "Choose today or a later date.",
+        ),
+        ({"kind": "time_off", "day": "0001-01-01", "whole_day": "on"}, "day", "Choose today or a later date."),
+        ({"kind": "time_off", "day": "9999-12-31", "whole_day": "on"}, "day", "Choose a date from 2000 to 2099."),
+        ({"kind": "time_off", "day": "2026-02-30", "whole_day": "on"}, "day", "Enter a valid date."),
         ({"kind": "holiday", "day": "2027-01-11", "whole_day": "on"}, "kind", None),
     ],
 )
@@ -668,6 +764,38 @@ def test_bad_time_off_re_renders_with_status_400_and_adds_nothing(agent, agent_c
     if error is not None:
         assert errors == [error]
     assert DateException.objects.count() == 0
+
+
+def test_time_off_today_is_added_and_listed(agent, agent_client):
+    agent.time_zone = "UTC"
+    agent.save()
+
+    response = agent_client.post(
+        reverse("scheduling:hours"),
+        {"form": "exception", "kind": "time_off", "day": "2027-01-10", "start": "13:00", "end": "15:00"},
+    )
+    page = agent_client.get(reverse("scheduling:hours"))
+
+    assert response.status_code == 302
+    assert [(exception.date, exception.start) for exception in page.context["exceptions"]] == [
+        (date(2027, 1, 10), time(13))
+    ]
+
+
+def test_the_same_time_off_twice_is_refused_the_second_time(agent, agent_client):
+    data = {"form": "exception", "kind": "time_off", "day": "2027-01-11", "start": "09:00", "end": "12:00"}
+
+    first = agent_client.post(reverse("scheduling:hours"), data)
+    second = agent_client.post(reverse("scheduling:hours"), data)
+    overlapping = agent_client.post(reverse("scheduling:hours"), data | {"start": "11:00", "end": "13:00"})
+
+    assert first.status_code == 302
+    for response in (second, overlapping):
+        assert response.status_code == 400
+        assert response.context["exception_form"].errors == {
+            "__all__": ["This overlaps time off already set for that day."]
+        }
+    assert list(agent.date_exceptions.values_list("date", "start", "end")) == [(MONDAY, time(9), time(12))]
 
 
 def test_agent_cannot_open_or_change_another_agents_hours(agent, agent_client, working_agent):
