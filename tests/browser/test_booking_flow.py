@@ -71,3 +71,28 @@ def test_taxpayer_books_reschedules_by_link_and_cancels_while_the_agent_watches(
     page.goto(manage_path)
     assert page.get_by_role("heading", name="This link does not work").is_visible()
     agent_page.close()
+
+
+def test_the_time_picker_shows_one_day_at_a_time_and_the_keyboard_stays_in_it(page):
+    _agent_working_every_day()
+    log_in(page, factories.TaxpayerFactory())
+    page.goto("/book/")
+    days = page.locator(".lv-day")
+    day_buttons = page.get_by_role("group", name="Choose a day").get_by_role("button")
+    assert day_buttons.count() == days.count() > 1
+    assert days.nth(0).is_visible() and not days.nth(1).is_visible()
+
+    day_buttons.nth(1).click()
+    assert days.nth(1).is_visible() and not days.nth(0).is_visible()
+    assert day_buttons.nth(1).get_attribute("aria-pressed") == "true"
+    # Into the day's times by keyboard; the arrow keys move among that day's times only.
+    day_buttons.last.focus()
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.closest('.lv-day').id")
+    assert focused == days.nth(1).get_attribute("id")
+    page.keyboard.press("ArrowLeft")
+    assert page.evaluate("document.activeElement.closest('.lv-day').id") == focused
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="Book this time").click()
+    page.get_by_text("Your interview is booked.").wait_for()
+    assert axe_violations(page) == []
