@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -152,7 +153,9 @@ def my_cancel(request: HttpRequest) -> HttpResponse:
         services.booking_cancel(booking=booking, actor=request.user)
         messages.success(request, _("Your interview is cancelled. You can book a new one at any time."))
         return redirect("accounts:taxpayer_home")
-    return render(request, "scheduling/cancel.html", {"booking": booking})
+    return render(
+        request, "scheduling/cancel.html", {"booking": booking, "keep_url": reverse("accounts:taxpayer_home")}
+    )
 
 
 def _booking_for_link(token: str) -> Booking:
@@ -178,11 +181,15 @@ def manage_reschedule(request: HttpRequest, token: str) -> HttpResponse:
     return _reschedule(request, booking=booking, template_context={"token": token}, done_url=request.path)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def manage_cancel(request: HttpRequest, token: str) -> HttpResponse:
+    """Cancel by the private link: asked first, as when signed in."""
     booking = _booking_for_link(token)
-    services.booking_cancel(booking=booking)
     with timezone.override(ZoneInfo(booking.taxpayer.time_zone)):
+        if request.method == "GET":
+            keep_url = reverse("scheduling:manage", args=[token])
+            return render(request, "scheduling/cancel.html", {"booking": booking, "keep_url": keep_url})
+        services.booking_cancel(booking=booking)
         return render(request, "scheduling/manage_cancelled.html", {"booking": booking})
 
 

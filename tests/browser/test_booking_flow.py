@@ -60,7 +60,10 @@ def test_taxpayer_books_reschedules_by_link_and_cancels_while_the_agent_watches(
     assert mail.outbox[-1].attachments[0][1].count("SEQUENCE:1") == 1
 
     page.goto(manage_path)
-    page.get_by_role("button", name="Cancel the interview").click()
+    page.get_by_role("link", name="Cancel the interview").click()
+    page.get_by_role("link", name="No, keep it").click()  # asked first; keeping it goes back
+    page.get_by_role("link", name="Cancel the interview").click()
+    page.get_by_role("button", name="Yes, cancel it").click()
     page.get_by_role("heading", name="Your interview is cancelled").wait_for()
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED

@@ -549,14 +549,16 @@ def test_manage_link_cancels_its_booking(client, taxpayer, working_agent):
     assert (booking.status, booking.cancel_reason) == (Booking.Status.CANCELLED, Booking.CancelReason.TAXPAYER)
 
 
-def test_manage_cancel_only_accepts_post(client, working_agent):
+def test_manage_cancel_asks_first_and_a_get_changes_nothing(client, working_agent):
     booking = BookingFactory(agent=working_agent, starts_at=at(MONDAY, 10))
     token = services.booking_link_issue(booking=booking)
 
     response = client.get(reverse("scheduling:manage_cancel", args=[token]))
 
     booking.refresh_from_db()
-    assert response.status_code == 405
+    assert response.status_code == 200
+    assert "Do you want to cancel this interview?" in response.content.decode()
+    assert reverse("scheduling:manage", args=[token]) in response.content.decode()
     assert booking.status == Booking.Status.ACTIVE
 
 
