@@ -18,8 +18,16 @@ def _migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
+@pytest.fixture
+def latest_schema_after():
+    """Whatever the test migrates to, the database is left at the latest migrations for the tests after it."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
-def test_existing_sessions_get_came_and_wait_from_their_join_times():
+def test_existing_sessions_get_came_and_wait_from_their_join_times(latest_schema_after):
     apps = _migrate(BEFORE)
     User = apps.get_model("accounts", "User")
     Booking = apps.get_model("scheduling", "Booking")
