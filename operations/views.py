@@ -3,7 +3,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -308,7 +308,8 @@ def capacity(request: HttpRequest) -> HttpResponse:
 def monitor(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(InterviewSession.objects.select_related("booking", "booking__agent"), pk=session_id)
     if session.state != InterviewSession.State.LIVE:
-        raise Http404
+        messages.info(request, _("That call is not live any more, so there is nothing to watch."))
+        return redirect("operations:dashboard")
     return render(request, "operations/monitor.html", {"session": session, "booking": session.booking})
 
 

@@ -150,8 +150,12 @@ def my_cancel(request: HttpRequest) -> HttpResponse:
     if booking is None:
         return _no_booking_redirect(request)
     if request.method == "POST":
-        services.booking_cancel(booking=booking, actor=request.user)
-        messages.success(request, _("Your interview is cancelled. You can book a new one at any time."))
+        try:
+            services.booking_cancel(booking=booking, actor=request.user)
+        except services.SchedulingError as error:  # it ended or was cancelled meanwhile
+            messages.info(request, error.message)
+        else:
+            messages.success(request, _("Your interview is cancelled. You can book a new one at any time."))
         return redirect("accounts:taxpayer_home")
     return render(
         request, "scheduling/cancel.html", {"booking": booking, "keep_url": reverse("accounts:taxpayer_home")}
@@ -189,7 +193,10 @@ def manage_cancel(request: HttpRequest, token: str) -> HttpResponse:
         if request.method == "GET":
             keep_url = reverse("scheduling:manage", args=[token])
             return render(request, "scheduling/cancel.html", {"booking": booking, "keep_url": keep_url})
-        services.booking_cancel(booking=booking)
+        try:
+            services.booking_cancel(booking=booking)
+        except services.SchedulingError:  # it ended or was cancelled meanwhile: the link no longer works
+            return render(request, "scheduling/manage_invalid.html", status=404)
         return render(request, "scheduling/manage_cancelled.html", {"booking": booking})
 
 

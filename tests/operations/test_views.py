@@ -476,7 +476,9 @@ def test_the_capacity_page_lists_fourteen_days(supervisor_client):
 def test_monitoring_is_offered_only_for_a_live_call(supervisor_client, agent):
     booking = factories.BookingFactory(agent=agent, starts_at=timezone.now())
     session = interview_services.session_for_booking(booking=booking)
-    assert supervisor_client.get(reverse("operations:monitor", args=[session.pk])).status_code == 404
+    not_live = supervisor_client.get(reverse("operations:monitor", args=[session.pk]))
+    assert (not_live.status_code, not_live.url) == (302, reverse("operations:dashboard"))
+    assert supervisor_client.get(reverse("operations:monitor", args=[987654])).status_code == 404
     InterviewSession.objects.filter(pk=session.pk).update(state=InterviewSession.State.LIVE)
     page = supervisor_client.get(reverse("operations:monitor", args=[session.pk])).content.decode()
     assert "They cannot see or hear you" in page
