@@ -107,7 +107,7 @@ def test_taxpayer_checks_devices_waits_is_admitted_and_both_see_each_other(brows
     assert page.locator("[data-status-box]").is_hidden()
     assert page.get_by_role("link", name="See your result").is_hidden()
     agent_page.get_by_text("The other person left the call.").wait_for()
-    page.goto("/me/interview/")  # and come back
+    page.get_by_role("link", name="Go back to the call").click()
     page.locator("[data-stage=call]").wait_for()
     _frames_grow(agent_page)
 

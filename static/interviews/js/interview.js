@@ -199,7 +199,7 @@
     var leave = root.querySelector("[data-leave]");
     leave.addEventListener("click", function () {
       self.send({ type: "leave" });
-      self.end(self.labels.left, false);
+      self.end(self.labels.left, "rejoin");
     });
     var switcher = root.querySelector("[data-switch-camera]");
     if (switcher) switcher.addEventListener("click", function () { self.switchCamera(); });
@@ -290,7 +290,7 @@
     } else if (message.type === "outcome") {
       this.notice("code", "");
     } else if (message.type === "error") {
-      if (message.code === "ended" || message.code === "replaced") this.end(message.message, message.code === "ended");
+      if (message.code === "ended" || message.code === "replaced") this.end(message.message, message.code === "ended" ? "result" : "rejoin");
       else this.status(message.message);
     }
   };
@@ -327,7 +327,7 @@
     if (this.role === "taxpayer") {
       if (state === "waiting") this.show("waiting");
       else if (state === "live" || state === "interrupted") this.show("call");
-      else if (state === "completed" || state === "no_show") this.end(this.labels[state], state === "completed");
+      else if (state === "completed" || state === "no_show") this.end(this.labels[state], state === "completed" ? "result" : null);
     } else {
       var admit = this.root.querySelector('[data-command="admit"]');
       var endButton = this.root.querySelector('[data-command="end"]');
@@ -371,9 +371,9 @@
     }
   };
 
-  /* The call is over for this page: `decided` says whether the interview itself ended (so there
-     is a result to look at), rather than this person leaving or the page being closed elsewhere. */
-  Interview.prototype.end = function (text, decided) {
+  /* The call is over for this page. `next` is what the person can do now: "result" when the
+     interview itself ended, "rejoin" when they left (or it moved to another window) and may come back. */
+  Interview.prototype.end = function (text, next) {
     this.finished = true;
     this.baseStatus = null;
     if (this.pc) this.pc.close();
@@ -385,7 +385,8 @@
     var endedText = this.root.querySelector("[data-ended-text]");
     if (endedText) {
       endedText.textContent = text;
-      this.root.querySelector("[data-result-link]").hidden = !decided;
+      this.root.querySelector("[data-result-link]").hidden = next !== "result";
+      this.root.querySelector("[data-rejoin-link]").hidden = next !== "rejoin";
       this.show("ended");
       this.status("");
     } else {
