@@ -19,16 +19,47 @@ def queue_group(language: str) -> str:
     return f"queue-{language}"
 
 
-def queue_changed(*, taken=None) -> None:
-    """Schedule the updates for after the commit. Every language's places and estimates are sent:
-    an agent who speaks several languages serves several lines, so one line's change moves the others."""
-    scheduled = any(callback[1] is _flush for callback in transaction.get_connection().run_on_commit)
-    if not scheduled:  # the first change of this transaction (or one rolled back left stale news)
-        _pending.taken = []
+def queue_changed(language: str | None = None, *, taken=None) -> None:
+    """Schedule the updates for after the commit; `language` None means every language's
+    estimates may have moved (an agent's state changed)."""
+    scheduled = _schedule()
+    if language is None:
+        _pending.all = True
+    else:
+        _pending.languages.add(language)
     if taken is not None:
         _pending.taken.append(taken.pk)
     if not scheduled:  # outside a transaction this sends at once, so the news is in place first
         transaction.on_commit(_flush)
+
+
+def presence_changed() -> None:
+    """A queue page closed or came back: places and estimates stay as they are, so only the
+    staff's pages are told (500 pages closing at once must not mean 500 sends of the whole queue)."""
+    if not _schedule():
+        transaction.on_commit(_flush)
+
+
+def _schedule() -> bool:
+    """Start this transaction's news if it has none yet; whether it had."""
+    scheduled = any(callback[1] is _flush for callback in transaction.get_connection().run_on_commit)
+    if not scheduled:  # the first change of this transaction (or one rolled back left stale news)
+        _pending.languages, _pending.all, _pending.taken = set(), False, []
+    return scheduled
+
+
+def _sharing(languages: set[str], agents) -> set[str]:
+    """The languages whose estimates a change in `languages` moves: those an agent on duty
+    serves together with one of them (bilingual agents link the lines), and so on."""
+    linked = set(languages)
+    grew = True
+    while grew:
+        grew = False
+        for agent in agents:
+            if agent.languages & linked and not agent.languages <= linked:
+                linked |= agent.languages
+                grew = True
+    return linked
 
 
 def queue_message(*, language: str, taken: list[int], now=None) -> dict:
@@ -75,10 +106,15 @@ def place_message(*, entry, now=None) -> dict:
 def _flush() -> None:
     from operations import selectors
 
-    taken, _pending.taken = _pending.taken, []
-    layer = get_channel_layer()
+    languages, everything, taken = _pending.languages, _pending.all, _pending.taken
+    _pending.languages, _pending.all, _pending.taken = set(), False, []
     now = timezone.now()
-    for language in selectors.queue_languages():
+    if everything:
+        languages = set(selectors.queue_languages())
+    elif languages:
+        languages = _sharing(languages, selectors.agents_on_duty(now=now)) & set(selectors.queue_languages())
+    layer = get_channel_layer()
+    for language in sorted(languages):
         message = queue_message(language=language, taken=taken, now=now)
         async_to_sync(layer.group_send)(queue_group(language), message)
     # The stamp lets the supervisors' dashboards in one process render each change once.

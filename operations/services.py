@@ -73,7 +73,7 @@ def queue_set_open(*, supervisor: User, language: str, is_open: bool) -> QueueSe
     audit_append(
         actor=supervisor, action="queue.open" if is_open else "queue.close", obj=rules, details={"language": language}
     )
-    broadcast.queue_changed()
+    broadcast.queue_changed(language)
     return rules
 
 
@@ -119,7 +119,7 @@ def queue_join(*, taxpayer: User, language: str, now: datetime | None = None) ->
         raise OperationsError(_("You are already in the queue."), code="already_waiting")
     audit_append(actor=taxpayer, action="queue.join", obj=entry, details={"language": language})
     _ask_ready(language=language, now=now)
-    broadcast.queue_changed()
+    broadcast.queue_changed(language)
     return entry
 
 
@@ -143,7 +143,7 @@ def queue_leave(*, taxpayer: User, now: datetime | None = None) -> QueueEntry:
     entry = _own_waiting_entry(taxpayer)
     _end(entry, QueueEntry.Status.LEFT, now=now, actor=taxpayer)
     _ask_ready(language=entry.language, now=now)
-    broadcast.queue_changed()
+    broadcast.queue_changed(entry.language)
     return entry
 
 
@@ -157,7 +157,7 @@ def queue_connect(*, taxpayer: User, channel: str, now: datetime | None = None) 
     entry.channel, entry.disconnected_at = channel, None
     entry.save(update_fields=["channel", "disconnected_at"])
     if was_away:
-        broadcast.queue_changed()
+        broadcast.presence_changed()
     return entry
 
 
@@ -171,7 +171,7 @@ def queue_disconnect(*, entry_id: int, channel: str, now: datetime | None = None
         return
     entry.channel, entry.disconnected_at = "", now
     entry.save(update_fields=["channel", "disconnected_at"])
-    broadcast.queue_changed()
+    broadcast.presence_changed()
 
 
 @transaction.atomic
@@ -183,7 +183,7 @@ def queue_confirm_ready(*, taxpayer: User, now: datetime | None = None) -> Queue
         entry.ready_confirmed_at = now
         entry.ready_requested_at = entry.ready_requested_at or now
         entry.save(update_fields=["ready_confirmed_at", "ready_requested_at"])
-        broadcast.queue_changed()
+        broadcast.queue_changed(entry.language)
     return entry
 
 
@@ -288,7 +288,7 @@ def queue_take_next(*, agent: User, now: datetime | None = None) -> Booking:
     chosen.booking = booking
     _end(chosen, QueueEntry.Status.TAKEN, now=now, actor=agent)
     _ask_ready(language=chosen.language, now=now)
-    broadcast.queue_changed(taken=chosen)
+    broadcast.queue_changed(chosen.language, taken=chosen)
     return booking
 
 
@@ -348,7 +348,7 @@ def session_changed(*, session: InterviewSession, now: datetime | None = None) -
         if row.state == State.IN_INTERVIEW and row.session_id == session.pk:
             wrap_up = timedelta(seconds=selectors.queue_settings_get().wrap_up_seconds)
             _set_state(row, State.WRAP_UP, now=now, until=now + wrap_up, session_id=session.pk)
-    broadcast.queue_changed()
+    broadcast.queue_changed(session.booking.language)
 
 
 # Supervisors' actions
@@ -404,7 +404,7 @@ def booking_reassign(*, supervisor: User, booking: Booking, agent: User, now: da
     except IntegrityError:
         raise OperationsError(_("%(name)s has another interview then.") % {"name": agent.full_name}, code="busy")
     audit_append(actor=supervisor, action="booking.reassign", obj=booking, details={"from": previous, "to": agent.pk})
-    broadcast.queue_changed()
+    broadcast.queue_changed(booking.language)
     return booking
 
 
@@ -432,7 +432,7 @@ def queue_sweep(*, now: datetime | None = None) -> dict[str, int]:
             if gone or silent:
                 _end(entry, QueueEntry.Status.EXPIRED, now=now, actor=None, reason="gone" if gone else "not ready")
                 _ask_ready(language=entry.language, now=now)
-                broadcast.queue_changed()
+                broadcast.queue_changed(entry.language)
                 counts["expired"] += 1
     for agent_id in AgentState.objects.filter(state=State.WRAP_UP, until__lte=now).values_list("agent_id", flat=True):
         with transaction.atomic():
@@ -447,7 +447,7 @@ def queue_sweep(*, now: datetime | None = None) -> dict[str, int]:
     for language in selectors.queue_languages():
         with transaction.atomic():
             if _ask_ready(language=language, now=now):
-                broadcast.queue_changed()
+                broadcast.queue_changed(language)
     return counts
 
 

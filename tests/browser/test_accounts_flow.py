@@ -85,3 +85,18 @@ def test_new_agent_enrols_an_authenticator_from_the_key_on_the_page(page):
     page.get_by_role("button", name="Confirm and log in").click()
     page.get_by_role("heading", name="Today's work", exact=True).wait_for()
     assert TOTPDevice.objects.get(user=agent).confirmed is True
+
+
+def test_a_form_with_errors_lists_them_at_the_top_and_takes_the_focus_there(page):
+    page.goto("/accounts/signup/")
+    page.get_by_label("Email address").fill("not-an-address")
+    page.get_by_role("button", name="Create account").click()
+
+    summary = page.get_by_role("alert").filter(has_text="Please check these answers")
+    summary.wait_for()
+    assert page.evaluate("document.activeElement.getAttribute('role')") == "alert"
+    links = summary.get_by_role("link")
+    assert links.count() >= 2
+    assert "Email address" in summary.inner_text()
+    summary.get_by_role("link", name=re.compile("^Email address")).click()
+    assert page.evaluate("document.activeElement.id") == "id_email"

@@ -127,6 +127,23 @@ async def test_closing_the_page_starts_the_grace_period_and_coming_back_ends_it(
         assert (back.disconnected_at, back.joined_at) == (None, entry.joined_at)
 
 
+async def test_a_page_closing_tells_the_staff_but_sends_no_one_a_new_place(supervisor):
+    _first, first_client = await in_queue()
+    _second, second_client = await in_queue()
+    dashboard_client = await database_sync_to_async(staff_client)(supervisor)
+    async with (
+        socket("/ws/queue/", first_client) as (first_socket, _connected, _code),
+        socket("/ws/supervisor/dashboard/", dashboard_client) as (dashboard, _connected2, _code2),
+    ):
+        assert await first_socket.receive_json_from(timeout=TIMEOUT) == place(1)
+        await dashboard.receive_json_from(timeout=TIMEOUT)
+        async with socket("/ws/queue/", second_client) as (second_socket, _connected3, _code3):
+            assert await second_socket.receive_json_from(timeout=TIMEOUT) == place(2)
+
+        assert (await dashboard.receive_json_from(timeout=TIMEOUT))["type"] == "fragment"  # "page closed"
+        await first_socket.receive_nothing(timeout=0.5)  # places and estimates did not move
+
+
 async def test_bad_input_on_the_queue_socket_is_answered_and_the_socket_stays_open():
     _entry, client = await in_queue()
     async with socket("/ws/queue/", client) as (communicator, _connected, _code):
