@@ -60,7 +60,7 @@ def test_agent_logs_in_with_an_authenticator_code(page):
     wrong_code = "000000" if totp_code(device) != "000000" else "111111"
     page.get_by_label("6-digit code from your authenticator app").fill(wrong_code)
     page.get_by_role("button", name="Continue").click()
-    page.get_by_text("That code is not right").wait_for()
+    page.locator("#id_code_error").get_by_text("That code is not right").wait_for()
 
     # A wrong code pauses the device for a moment; a person typing the next one takes longer.
     with time_machine.travel(timezone.now() + timedelta(seconds=5), tick=True):

@@ -36,8 +36,8 @@
   body.appendChild(heading);
   body.appendChild(list);
   box.appendChild(body);
-  var container = main.querySelector(".grid-container") || main;
-  var title = container.querySelector("h1");
-  container.insertBefore(box, title ? title.nextSibling : container.firstChild);
+  var title = main.querySelector("h1");
+  if (title) title.parentNode.insertBefore(box, title.nextSibling);
+  else main.insertBefore(box, main.firstChild);
   box.focus();
 })();
