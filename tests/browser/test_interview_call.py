@@ -28,8 +28,9 @@ FRAMES_DECODED = """async () => {
 }"""
 
 
-# The page allows 15 s to connect the echo, then measures for 6 s: a verdict can take 21 s on a busy machine.
-DEVICE_CHECK_SECONDS = 40
+# The page allows 15 s to connect the echo and 10 s for its first media, then measures for 6 s:
+# a verdict can take 31 s on a busy machine.
+DEVICE_CHECK_SECONDS = 45
 
 
 def _booking_starting_soon(taxpayer, agent) -> Booking:
@@ -65,9 +66,13 @@ def test_taxpayer_checks_devices_waits_is_admitted_and_both_see_each_other(brows
     page.goto("/me/")
     page.get_by_role("link", name="Join your interview").click()
     page.get_by_role("button", name="Start the check").click()
+    started = time.monotonic()
     _until(page, "() => document.querySelector('[data-device-check]').dataset.verdict", timeout=DEVICE_CHECK_SECONDS)
+    print(f"device check verdict after {time.monotonic() - started:.1f} s")
     # "good" on a quiet machine; a loaded one may measure "choppy". Either way the check ran end to end.
-    assert page.locator("[data-device-check]").get_attribute("data-verdict") in ("good", "choppy")
+    assert page.locator("[data-device-check]").get_attribute("data-verdict") in ("good", "choppy"), page.locator(
+        "[data-verdict]"
+    ).inner_text()
     assert page.locator('[data-stat="rtt"]').inner_text().endswith(" ms")
     assert axe_violations(page) == []
     page.get_by_role("button", name="Go to the waiting room").click()

@@ -128,14 +128,16 @@
     })();
   };
 
-  /* Five one-second readings of getStats: round trip, inbound bitrate and packet loss. */
+  /* Five one-second readings of getStats: round trip, inbound bitrate and packet loss, counted
+     from the first media that comes back (a slow device or a busy host may take a few seconds
+     to start the echo: up to 10 s is waited for before the check says it cannot connect). */
   DeviceCheck.prototype.measure = function (pc, ws) {
     var self = this;
     var previous = null;
     var readings = [];
     var rounds = 0;
+    var waited = 0;
     var timer = setInterval(async function () {
-      rounds += 1;
       var report = await pc.getStats();
       var rtt = null, bytes = 0, received = 0, lost = 0, at = performance.now();
       report.forEach(function (stat) {
@@ -148,6 +150,11 @@
           lost += stat.packetsLost || 0;
         }
       });
+      if (!received && waited < 10) {
+        waited += 1;
+        return;
+      }
+      rounds += 1;
       if (previous) {
         var kbps = ((bytes - previous.bytes) * 8) / (at - previous.at);
         readings.push({ rtt: rtt, kbps: kbps });
