@@ -143,15 +143,16 @@ TWO_FACTOR_PENDING_MAX_AGE = timedelta(minutes=10)
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "LiveVerify")
 OTP_TOTP_THROTTLE_FACTOR = 1
 
-# Failed logins are throttled per account and, separately, per address.
+# Failed logins are throttled per account (NIST SP 800-63B limits failed attempts per account),
+# not per address: on a shared connection (a library, an office, a household) one person's typos
+# must not lock everyone else out.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_COOLOFF_MINUTES = env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_USERNAME_FORM_FIELD = "email"
 AXES_USERNAME_CALLABLE = "accounts.services.login_identifier"
-# Not reset on success: with per-address counting, a success on one's own account would
-# wipe the failures recorded against other accounts from the same address.
+# Not reset on success: failures count until the cool-off ends.
 AXES_RESET_ON_SUCCESS = False
 # A retry during the pause does not restart it, so "try again in 15 minutes" stays true.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False

@@ -100,3 +100,13 @@ def test_a_form_with_errors_lists_them_at_the_top_and_takes_the_focus_there(page
     assert "Email address" in summary.inner_text()
     summary.get_by_role("link", name=re.compile("^Email address")).click()
     assert page.evaluate("document.activeElement.id") == "id_email"
+
+
+def test_an_error_about_the_whole_form_takes_the_focus(page):
+    page.goto("/accounts/login/")
+    page.get_by_label("Email address").fill("nobody@example.org")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Log in").last.click()
+
+    page.locator("main .usa-alert--error").wait_for()
+    assert "usa-alert--error" in page.evaluate("document.activeElement.className")

@@ -483,3 +483,12 @@ def test_monitoring_is_offered_only_for_a_live_call(supervisor_client, agent):
     page = supervisor_client.get(reverse("operations:monitor", args=[session.pk])).content.decode()
     assert "They cannot see or hear you" in page
     assert staff_client(agent).get(reverse("operations:monitor", args=[session.pk])).status_code == 403
+
+
+def test_report_dates_come_back_in_the_date_fields_in_spanish_too(supervisor_client, supervisor):
+    supervisor.preferred_language = "es"
+    supervisor.save()
+
+    page = supervisor_client.get(reverse("operations:reports"), {"start": "2026-11-20", "end": "2026-11-26"})
+
+    assert 'value="2026-11-20"' in page.content.decode() and 'value="2026-11-26"' in page.content.decode()

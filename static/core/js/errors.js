@@ -1,11 +1,20 @@
 /* When a page comes back with field errors, list them at the top of the page, each linked to its
  * field, and move focus there, so keyboard and screen-reader users learn at once what to fix
- * instead of starting again from the top of the page. */
+ * instead of starting again from the top of the page. An error about the whole form gets the focus. */
 (function () {
   "use strict";
   var main = document.querySelector("main");
+  if (!main) return;
   var groups = Array.prototype.slice.call(document.querySelectorAll("main form .usa-form-group--error"));
-  if (!main || !groups.length) return;
+  if (!groups.length) {
+    // An error about the whole form or action (an overlap, a wrong password, a refusal): go to it.
+    var alert = main.querySelector(".usa-alert--error");
+    if (alert) {
+      alert.tabIndex = -1;
+      alert.focus();
+    }
+    return;
+  }
 
   var box = document.createElement("div");
   box.className = "usa-alert usa-alert--error margin-bottom-3";
