@@ -57,7 +57,9 @@
     this.audioOnly = root.dataset.audioOnly === "true";
     this.messages = texts(root, "template[data-messages]");
     this.onStream = onStream;
-    root.querySelector("[data-start-check]").addEventListener("click", this.start.bind(this));
+    var button = root.querySelector("[data-start-check]");
+    button.addEventListener("click", this.start.bind(this));
+    button.disabled = false;  // disabled in the page until this script is ready for it
   }
 
   DeviceCheck.prototype.say = function (key, kind) {
@@ -457,5 +459,6 @@
       enter.disabled = true;
       interview.start(checkedStream);
     });
+    enter.disabled = false;  // disabled in the page until this script is ready for it
   }
 })();
