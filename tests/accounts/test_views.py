@@ -200,6 +200,11 @@ def test_signup_done_page_without_a_signup_speaks_generally(client):
             "password1",
             "The password is too similar to the email address.",
         ),
+        (
+            {"password1": "Maria Gonzalez 2026", "password2": "Maria Gonzalez 2026"},
+            "password1",
+            "The password is too similar to the full legal name.",
+        ),
         ({"password2": "a different long passphrase"}, "password2", "The two passwords do not match."),
         (
             {"preferred_language": "fr"},
