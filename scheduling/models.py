@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -59,6 +60,20 @@ class InterviewSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("Interview settings"))
+
+    def clean(self) -> None:
+        """Settings that contradict each other would leave nothing to book, or odd start times."""
+        errors = {}
+        if self.minimum_notice_minutes >= self.horizon_days * 24 * 60:
+            errors["minimum_notice_minutes"] = _(
+                "The minimum notice must be shorter than the booking horizon, or nothing can be booked."
+            )
+        if self.granularity_minutes and 60 % self.granularity_minutes and self.granularity_minutes % 60:
+            errors["granularity_minutes"] = _("Choose a number that divides an hour (5, 10, 15, 20, 30 or 60) or 120.")
+        if self.no_show_grace_minutes > self.interview_minutes:
+            errors["no_show_grace_minutes"] = _("The no-show grace period cannot be longer than the interview.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class WeeklyHours(models.Model):

@@ -917,6 +917,9 @@ def test_supervisor_changes_the_interview_settings(supervisor_client):
         ({"buffer_minutes": "ten"}, "buffer_minutes"),
         ({"languages_offered": []}, "languages_offered"),
         ({"languages_offered": ["fr"]}, "languages_offered"),
+        ({"minimum_notice_minutes": str(14 * 24 * 60), "horizon_days": "1"}, "minimum_notice_minutes"),
+        ({"granularity_minutes": "7"}, "granularity_minutes"),
+        ({"no_show_grace_minutes": "60", "interview_minutes": "5"}, "no_show_grace_minutes"),
     ],
 )
 def test_bad_settings_re_render_with_status_400_and_change_nothing(supervisor_client, changes, field):
