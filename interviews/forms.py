@@ -102,10 +102,16 @@ class AuditFilterForm(USWDSFormMixin, forms.Form):
     actor = forms.CharField(label=_("Done by (email)"), max_length=254, required=False)
     reference = forms.CharField(label=_("Interview reference"), max_length=7, required=False)
     since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), help_text=_("Inclusive.")
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Inclusive."),
     )
     until = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), help_text=_("Inclusive.")
+        label=_("Until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Inclusive."),
     )
 
     def clean(self) -> dict:

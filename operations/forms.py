@@ -77,10 +77,14 @@ class ReassignForm(USWDSFormMixin, forms.Form):
 
 class ReportForm(USWDSFormMixin, forms.Form):
     start = forms.DateField(
-        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), validators=[validate_calendar_day]
+        label=_("From"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[validate_calendar_day],
     )
     end = forms.DateField(
-        label=_("Until (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), validators=[validate_calendar_day]
+        label=_("Until (inclusive)"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[validate_calendar_day],
     )
 
     def clean(self) -> dict:

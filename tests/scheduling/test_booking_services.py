@@ -884,7 +884,9 @@ def test_only_supervisors_change_the_interview_settings(factory):
 
 def test_interview_settings_out_of_range_are_refused_and_change_nothing(supervisor):
     with pytest.raises(ValidationError) as caught:
-        services.interview_settings_update(updated_by=supervisor, values={"buffer_minutes": 5, "interview_minutes": 121})
+        services.interview_settings_update(
+            updated_by=supervisor, values={"buffer_minutes": 5, "interview_minutes": 121}
+        )
 
     assert set(caught.value.message_dict) == {"interview_minutes"}
     rules = interview_settings_get()
