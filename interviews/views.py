@@ -170,8 +170,14 @@ def report(request: HttpRequest, token: str) -> HttpResponse:
     form = forms.ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.report_create(outcome=outcome, details=form.cleaned_data["details"])
-        return render(request, "interviews/report_done.html")
+        return redirect("interviews:report_sent", token=token)  # a refresh does not send it again
     return render(request, "interviews/report.html", {"form": form, "outcome": outcome})
+
+
+def report_sent(request: HttpRequest, token: str) -> HttpResponse:
+    if services.report_outcome_from_token(token) is None:
+        return render(request, "interviews/report_invalid.html", status=404)
+    return render(request, "interviews/report_done.html")
 
 
 @role_required(User.Role.SUPERVISOR)

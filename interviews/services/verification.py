@@ -458,18 +458,23 @@ def outcome_notify(*, outcome_id: int, now: datetime | None = None) -> bool:
 
 @transaction.atomic
 def report_create(*, outcome: VerificationOutcome, details: str) -> ProofingReport:
-    """Someone says a proofing in their name was not them: keep it and tell the supervisors."""
+    """Someone says a proofing in their name was not them: keep it and tell the supervisors, each
+    in their own language. The same report sent again (a refresh, a double click) is kept once."""
+    VerificationOutcome.objects.select_for_update().filter(pk=outcome.pk).first()  # one report at a time
+    same = ProofingReport.objects.filter(outcome=outcome, details=details, reviewed_at=None).first()
+    if same is not None:
+        return same
     report = ProofingReport.objects.create(outcome=outcome, details=details)
     audit_append(actor=None, action="verification.reported", obj=outcome, details={"report": report.pk})
-    supervisors = list(User.objects.filter(role=User.Role.SUPERVISOR, is_active=True).values_list("email", flat=True))
     url = f"{settings.SITE_URL}{reverse('interviews:report_list')}"
-    if supervisors:
-        message = EmailMessage(
-            _("LiveVerify: someone says an identity interview was not them"),
-            _("Report %(number)s is about interview %(reference)s. Review it at %(url)s")
-            % {"number": report.pk, "reference": outcome.session.booking.reference, "url": url},
-            to=supervisors,
-        )
+    for supervisor in User.objects.filter(role=User.Role.SUPERVISOR, is_active=True):
+        with translation.override(supervisor.preferred_language):
+            message = EmailMessage(
+                _("LiveVerify: someone says an identity interview was not them"),
+                _("Report %(number)s is about interview %(reference)s. Review it at %(url)s")
+                % {"number": report.pk, "reference": outcome.session.booking.reference, "url": url},
+                to=[supervisor.email],
+            )
         transaction.on_commit(message.send)
     return report
 

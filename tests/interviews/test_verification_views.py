@@ -7,6 +7,7 @@ import re
 import pytest
 from django.core import mail
 from django.test import Client
+from django.utils import translation
 
 from interviews import services
 from interviews.models import AuditRecord, EvidenceItem, ProofingReport, VerificationOutcome
@@ -184,10 +185,29 @@ def test_report_link_opens_a_form_and_keeps_the_report(session):
     assert Client().get(url).status_code == 200
     response = Client().post(url, {"details": ""})
     assert response.status_code == 200 and not ProofingReport.objects.exists()
-    response = Client().post(url, {"details": "It was not me."})
+    response = Client().post(url, {"details": "It was not me."}, follow=True)
+    assert response.redirect_chain == [(f"{url}sent/", 302)]
     assert "we have your report" in response.content.decode()
     assert ProofingReport.objects.get().details == "It was not me."
+    Client().post(url, {"details": "It was not me."})  # sent again: kept once
+    assert ProofingReport.objects.count() == 1
     assert Client().get("/report/forged-token/").status_code == 404
+    assert Client().get("/report/forged-token/sent/").status_code == 404
+
+
+def test_supervisors_are_told_of_a_report_in_their_own_language(session, django_capture_on_commit_callbacks):
+    factories.SupervisorFactory(preferred_language="es", email="sup.es@example.org")
+    factories.SupervisorFactory(preferred_language="en", email="sup.en@example.org")
+    outcome = services.outcome_record(
+        session_id=session.pk, agent=session.booking.agent, result="inconclusive", reasons=[], follow_up="A passport"
+    )
+    mail.outbox.clear()
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        services.report_create(outcome=outcome, details="Not me")
+
+    subjects = {message.to[0]: message.subject for message in mail.outbox}
+    assert subjects["sup.en@example.org"].startswith("LiveVerify: someone says")
+    assert not subjects["sup.es@example.org"].startswith("LiveVerify: someone says")
 
 
 def test_supervisors_review_reports(session, supervisor):
