@@ -183,6 +183,7 @@ def staff_create(
         email_verified_at=timezone.now(),
     )
     agent_languages_set(user=user, languages=languages)
+    _audit(actor=created_by, action="staff.create", user=user, details={"role": role, "languages": sorted(languages)})
     transaction.on_commit(lambda: send_staff_invitation.delay(user.pk))
     return user
 
@@ -194,11 +195,20 @@ def staff_update(*, updated_by: User, user: User, full_name: str, languages: lis
         raise AccountError(_("Only supervisors can change staff accounts."))
     _check_languages(languages)
     _check_time_zone(time_zone)
+    changes = {"name_changed": user.full_name != full_name.strip(), "time_zone": time_zone}
     user.full_name = full_name.strip()
     user.time_zone = time_zone
     user.save(update_fields=["full_name", "time_zone"])
     agent_languages_set(user=user, languages=languages)
+    _audit(actor=updated_by, action="staff.update", user=user, details=changes | {"languages": sorted(languages)})
     return user
+
+
+def _audit(*, actor: User, action: str, user: User, details: dict) -> None:
+    """Staff changes go in the tamper-evident audit trail with interview changes."""
+    from interviews.services import audit_append  # interviews builds on accounts
+
+    audit_append(actor=actor, action=action, obj=user, details=details)
 
 
 def _check_time_zone(time_zone: str) -> None:
@@ -230,6 +240,7 @@ def two_factor_reset(*, reset_by: User, user: User) -> int:
     if not user.needs_two_factor:
         raise AccountError(_("Only staff accounts have a second factor."))
     deleted, _detail = TOTPDevice.objects.filter(user=user).delete()
+    _audit(actor=reset_by, action="staff.two_factor_reset", user=user, details={"devices": deleted})
     return deleted
 
 

@@ -302,6 +302,12 @@ def weekly_hours_set(*, editor: User, agent: User, ranges: list[tuple[int, time,
     WeeklyHours.objects.bulk_create(
         WeeklyHours(agent=agent, weekday=weekday, start=start, end=end) for weekday, start, end in ranges
     )
+    audit_append(
+        actor=editor,
+        action="hours.weekly",
+        obj=agent,
+        details={"ranges": [[weekday, f"{start:%H:%M}", f"{end:%H:%M}"] for weekday, start, end in sorted(ranges)]},
+    )
 
 
 @transaction.atomic
@@ -344,6 +350,7 @@ def date_exception_add(
             raise SchedulingError(_("This overlaps time off already set for that day."), code="overlap")
         raise SchedulingError(_("This overlaps extra hours already set for that day."), code="overlap")
     exception = DateException.objects.create(agent=agent, kind=kind, date=day, start=start, end=end, created_by=editor)
+    audit_append(actor=editor, action="hours.exception_add", obj=agent, details=_exception_details(exception))
     moved: list[Booking] = []
     cancelled: list[Booking] = []
     if kind == DateException.Kind.TIME_OFF:
@@ -395,7 +402,19 @@ def _reassign(*, booking: Booking, now: datetime) -> bool:
 def date_exception_remove(*, editor: User, exception: DateException) -> None:
     """Take back time off or extra hours; interviews already moved stay where they are."""
     _check_editor(editor=editor, agent=exception.agent)
+    audit_append(
+        actor=editor, action="hours.exception_remove", obj=exception.agent, details=_exception_details(exception)
+    )
     exception.delete()
+
+
+def _exception_details(exception: DateException) -> dict:
+    return {
+        "kind": exception.kind,
+        "date": exception.date.isoformat(),
+        "start": f"{exception.start:%H:%M}" if exception.start else None,
+        "end": f"{exception.end:%H:%M}" if exception.end else None,
+    }
 
 
 def booking_ics(*, booking: Booking, cancelled: bool = False) -> bytes:

@@ -778,3 +778,21 @@ def test_a_verified_taxpayer_still_changes_language_and_contact_details(taxpayer
     taxpayer.refresh_from_db()
     assert taxpayer.preferred_language == "es"
     assert taxpayer.taxpayer_profile.phone == "+12025550143"
+
+
+def test_staff_changes_go_in_the_audit_trail(supervisor, django_capture_on_commit_callbacks):
+    from interviews.models import AuditRecord
+
+    with django_capture_on_commit_callbacks(execute=True):
+        agent = create_staff(supervisor)
+    services.staff_update(updated_by=supervisor, user=agent, full_name="Sam R.", languages=["en"], time_zone="UTC")
+    factories.TOTPDeviceFactory(user=agent)
+    services.two_factor_reset(reset_by=supervisor, user=agent)
+
+    records = AuditRecord.objects.filter(object_id=str(agent.pk)).order_by("pk")
+    assert [(r.action, r.actor_id) for r in records] == [
+        ("staff.create", supervisor.pk),
+        ("staff.update", supervisor.pk),
+        ("staff.two_factor_reset", supervisor.pk),
+    ]
+    assert records[1].details["name_changed"] is True and records[2].details == {"devices": 1}

@@ -1147,3 +1147,21 @@ def test_taxpayer_who_joined_or_cancelled_is_not_marked_missed():
     cancelled.refresh_from_db()
     assert (joined.status, cancelled.status) == (Booking.Status.ACTIVE, Booking.Status.CANCELLED)
     assert mail.outbox == []
+
+
+def test_hours_and_time_off_changes_go_in_the_audit_trail(agent, supervisor):
+    from interviews.models import AuditRecord
+
+    services.weekly_hours_set(editor=supervisor, agent=agent, ranges=[(4, time(9), time(13))])
+    exception, _moved, _cancelled = services.date_exception_add(
+        editor=agent, agent=agent, kind="time_off", day=NOW.date() + timedelta(days=3), start=None, end=None, now=NOW
+    )
+    services.date_exception_remove(editor=agent, exception=exception)
+
+    records = AuditRecord.objects.filter(object_id=str(agent.pk)).order_by("pk")
+    assert [(r.action, r.actor_id) for r in records] == [
+        ("hours.weekly", supervisor.pk),
+        ("hours.exception_add", agent.pk),
+        ("hours.exception_remove", agent.pk),
+    ]
+    assert records[0].details == {"ranges": [[4, "09:00", "13:00"]]}
