@@ -204,6 +204,44 @@ def staff_update(*, updated_by: User, user: User, full_name: str, languages: lis
     return user
 
 
+@transaction.atomic
+def staff_active_set(*, updated_by: User, user: User, active: bool, now=None) -> User:
+    """Deactivate a staff account (they can no longer log in; their open pages stop working) or
+    reactivate it. An agent with interviews still booked must have them given to others first."""
+    from operations.services import OperationsError, agent_state_set
+    from scheduling.models import Booking
+
+    if not updated_by.is_supervisor or not user.needs_two_factor:
+        raise AccountError(_("Only supervisors can change staff accounts."))
+    if user.pk == updated_by.pk:
+        raise AccountError(_("You cannot deactivate your own account."))
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_active == active:
+        return user
+    if not active:
+        upcoming = Booking.objects.filter(
+            agent=user, status=Booking.Status.ACTIVE, ends_at__gt=now or timezone.now()
+        ).count()
+        if upcoming:
+            raise AccountError(
+                ngettext(
+                    "%(name)s still has %(count)s interview booked. Give it to another agent first.",
+                    "%(name)s still has %(count)s interviews booked. Give them to other agents first.",
+                    upcoming,
+                )
+                % {"name": user.full_name, "count": upcoming}
+            )
+        if user.is_agent:
+            try:
+                agent_state_set(agent=user, state="offline", actor=updated_by)
+            except OperationsError as error:  # still in an interview
+                raise AccountError(error.message) from error
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    _audit(actor=updated_by, action="staff.activate" if active else "staff.deactivate", user=user, details={})
+    return user
+
+
 def _audit(*, actor: User, action: str, user: User, details: dict) -> None:
     """Staff changes go in the tamper-evident audit trail with interview changes."""
     from interviews.services import audit_append  # interviews builds on accounts

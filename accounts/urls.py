@@ -40,4 +40,5 @@ urlpatterns = [
     path("supervisor/staff/new/", views.staff_create, name="staff_create"),
     path("supervisor/staff/<int:pk>/", views.staff_edit, name="staff_edit"),
     path("supervisor/staff/<int:pk>/reset-authenticator/", views.staff_reset_two_factor, name="staff_reset_two_factor"),
+    path("supervisor/staff/<int:pk>/active/", views.staff_active, name="staff_active"),
 ]

@@ -390,6 +390,24 @@ def staff_reset_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("accounts:staff_edit", pk=member.pk)
 
 
+@role_required(User.Role.SUPERVISOR)
+@require_POST
+def staff_active(request: HttpRequest, pk: int) -> HttpResponse:
+    """Deactivate or reactivate a staff account."""
+    member = _get_staff_member(pk)
+    active = request.POST.get("active") == "1"
+    try:
+        services.staff_active_set(updated_by=request.user, user=member, active=active)
+    except AccountError as error:
+        messages.error(request, error.message)
+    else:
+        if active:
+            messages.success(request, _("%(name)s can log in again.") % {"name": member.full_name})
+        else:
+            messages.success(request, _("%(name)s can no longer log in.") % {"name": member.full_name})
+    return redirect("accounts:staff_edit", pk=member.pk)
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = forms.USWDSPasswordResetForm
     template_name = "accounts/password_reset.html"

@@ -1715,3 +1715,33 @@ def test_a_date_of_birth_can_be_saved_on_29_february(taxpayer_client, taxpayer):
     }
     with time_machine.travel("2028-02-29 12:00:00+00:00", tick=False):
         assert taxpayer_client.post("/accounts/profile/", data).status_code == 302
+
+
+def test_a_supervisor_deactivates_and_reactivates_a_staff_account(supervisor_client, supervisor, agent):
+    url = reverse("accounts:staff_active", args=[agent.pk])
+    booking = factories.BookingFactory(agent=agent)
+
+    refused = supervisor_client.post(url, {"active": "0"}, follow=True)
+    agent.refresh_from_db()
+    assert agent.is_active and "still has 1 interview booked" in refused.content.decode()
+
+    booking.status = "cancelled"
+    booking.save()
+    done = supervisor_client.post(url, {"active": "0"}, follow=True)
+    agent.refresh_from_db()
+    assert not agent.is_active and "can no longer log in" in done.content.decode()
+    assert "Deactivated" in supervisor_client.get(reverse("accounts:staff_list")).content.decode()
+    assert log_in(Client(), agent.email).status_code == 200  # the password no longer lets them in
+
+    supervisor_client.post(url, {"active": "1"})
+    agent.refresh_from_db()
+    assert agent.is_active
+
+
+def test_nobody_deactivates_their_own_account_and_agents_cannot_deactivate_anyone(
+    supervisor_client, supervisor, agent_client, agent
+):
+    supervisor_client.post(reverse("accounts:staff_active", args=[supervisor.pk]), {"active": "0"})
+    assert agent_client.post(reverse("accounts:staff_active", args=[supervisor.pk]), {"active": "0"}).status_code == 403
+    supervisor.refresh_from_db()
+    assert supervisor.is_active
