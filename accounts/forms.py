@@ -135,6 +135,11 @@ class ResendVerificationForm(USWDSFormMixin, forms.Form):
 
 
 LOCKED_HINT = _("Checked in your identity interview, so it cannot be changed here.")
+# Working hours are wall-clock times in the agent's zone: a new zone keeps 9:00 at 9:00 there.
+HOURS_KEEP_CLOCK_TIMES = _(
+    "Working hours and time off keep their clock times in the new time zone (9:00 stays 9:00). "
+    "Interviews already booked keep their time."
+)
 
 
 class ProfileForm(USWDSFormMixin, forms.ModelForm):
@@ -147,6 +152,8 @@ class ProfileForm(USWDSFormMixin, forms.ModelForm):
         if identity_locked:
             self.fields["full_name"].disabled = True
             self.fields["full_name"].help_text = LOCKED_HINT
+        if self.instance.is_agent:
+            self.fields["time_zone"].help_text = HOURS_KEEP_CLOCK_TIMES
 
 
 # North American numbers: the area code and the exchange never start with 0 or 1.
@@ -259,6 +266,7 @@ class StaffEditForm(StaffForm):
         super().__init__(*args, **kwargs)
         del self.fields["email"]
         del self.fields["role"]
+        self.fields["time_zone"].help_text = HOURS_KEEP_CLOCK_TIMES
 
 
 class USWDSPasswordResetForm(USWDSFormMixin, PasswordResetForm):
