@@ -109,4 +109,5 @@ def test_an_error_about_the_whole_form_takes_the_focus(page):
     page.get_by_role("button", name="Log in").last.click()
 
     page.locator("main .usa-alert--error").wait_for()
+    page.wait_for_load_state()  # the page's scripts have run
     assert "usa-alert--error" in page.evaluate("document.activeElement.className")

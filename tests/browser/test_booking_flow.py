@@ -22,6 +22,7 @@ def test_taxpayer_books_reschedules_by_link_and_cancels_while_the_agent_watches(
 
     page.goto("/me/")
     page.get_by_role("link", name="Book an interview").click()
+    page.wait_for_load_state()
     assert "Atlantic Time (Puerto Rico" in page.locator("main").inner_text()
     assert axe_violations(page) == []
     first_time = page.locator(".lv-times label").first
