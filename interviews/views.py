@@ -239,6 +239,7 @@ def _audit_csv(records) -> StreamingHttpResponse:
     writer = csv.writer(Echo())
 
     def rows():
+        yield "\ufeff"  # a byte-order mark, so spreadsheet programs read the file as UTF-8 (García, not GarcÃ­a)
         yield writer.writerow(AUDIT_CSV_FIELDS)
         for record in records.iterator(chunk_size=1000):
             yield writer.writerow(

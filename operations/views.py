@@ -247,6 +247,7 @@ def reports(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="liveverify-{first}-{last}.csv"'
+        response.write("\ufeff")  # a byte-order mark, so spreadsheet programs read the file as UTF-8
         writer = csv.writer(response)
         writer.writerow(["scope", "name", *CSV_COLUMNS])
         for day, figures in days:

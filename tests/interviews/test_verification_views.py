@@ -252,7 +252,9 @@ def test_audit_trail_filters_and_exports_csv(session, supervisor):
         "/supervisor/audit/", {"action": "verification.", "reference": session.booking.reference, "format": "csv"}
     )
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    content = b"".join(response.streaming_content)
+    assert content.startswith("\ufeff".encode())  # spreadsheets read it as UTF-8
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert rows[0][:4] == ["id", "at", "actor", "action"]
     assert [row[3] for row in rows[1:]] == ["verification.challenge_issue"]
     assert AuditRecord.objects.filter(action="audit.export", actor=supervisor).count() == 1

@@ -408,7 +408,8 @@ def test_reports_per_day_and_agent_and_as_csv(supervisor_client, supervisor, age
     assert "Per day" in page and "Per agent" in page and agent.full_name in page
 
     response = supervisor_client.get(reverse("operations:reports"), query | {"format": "csv"})
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response.content.startswith("\ufeff".encode())  # spreadsheets read it as UTF-8
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert response["Content-Type"].startswith("text/csv")
     assert rows[0][:5] == ["scope", "name", "completed", "decided", "verified_share"]
     assert [row[:3] for row in rows[1:]] == [
