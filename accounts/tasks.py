@@ -41,3 +41,12 @@ def send_account_exists_notice(user_id: int) -> None:
         login_url = f"{settings.SITE_URL}{reverse('accounts:login')}"
         reset_url = f"{settings.SITE_URL}{reverse('accounts:password_reset')}"
         _send(user, "account_exists", {"login_url": login_url, "reset_url": reset_url})
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_password_changed_notice(user_id: int) -> None:
+    """Tell the owner their password was changed or reset, in case it was not them."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is not None:
+        reset_url = f"{settings.SITE_URL}{reverse('accounts:password_reset')}"
+        _send(user, "password_changed", {"reset_url": reset_url})

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
@@ -416,10 +417,24 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password_reset_done")
 
 
+def _password_changed(user: User) -> None:
+    """The owner hears of every password change, in case it was not them."""
+    from accounts.tasks import send_password_changed_notice
+
+    transaction.on_commit(lambda: send_password_changed_notice.delay(user.pk))
+
+
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = forms.USWDSSetPasswordForm
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form: forms.USWDSSetPasswordForm) -> HttpResponse:
+        had_one = form.user.has_usable_password()  # not for a new staff member choosing their first
+        response = super().form_valid(form)
+        if had_one:
+            _password_changed(form.user)
+        return response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -429,4 +444,6 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form: forms.USWDSPasswordChangeForm) -> HttpResponse:
         messages.success(self.request, _("Your password is changed."))
-        return super().form_valid(form)
+        response = super().form_valid(form)
+        _password_changed(form.user)
+        return response

@@ -1745,3 +1745,38 @@ def test_nobody_deactivates_their_own_account_and_agents_cannot_deactivate_anyon
     assert agent_client.post(reverse("accounts:staff_active", args=[supervisor.pk]), {"active": "0"}).status_code == 403
     supervisor.refresh_from_db()
     assert supervisor.is_active
+
+
+def test_a_changed_or_reset_password_is_told_to_the_owner(
+    taxpayer_client, taxpayer, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        taxpayer_client.post(
+            reverse("accounts:password_change"),
+            {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        )
+    assert [(m.to, m.subject) for m in mail.outbox] == [([taxpayer.email], "Your LiveVerify password was changed")]
+    assert "/accounts/password/reset/" in mail.outbox[0].body
+
+    mail.outbox.clear()
+    client = Client()
+    client.post(reverse("accounts:password_reset"), {"email": taxpayer.email})
+    form_page = client.get(path_in(mail.outbox[0], "/accounts/password/reset/"), follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(form_page.redirect_chain[-1][0], {"new_password1": PASSWORD, "new_password2": PASSWORD})
+    assert mail.outbox[-1].subject == "Your LiveVerify password was changed"
+
+
+def test_a_new_staff_member_choosing_a_first_password_gets_no_change_notice(
+    supervisor_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        supervisor_client.post(reverse("accounts:staff_create"), {**STAFF, "role": "agent"})
+    client = Client()
+    set_password_page = client.get(path_in(mail.outbox[0], "/accounts/password/reset/"), follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            set_password_page.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+        )
+
+    assert [m.subject for m in mail.outbox if "password was changed" in m.subject] == []
