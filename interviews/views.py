@@ -62,6 +62,9 @@ def agent_interview(request: HttpRequest, reference: str) -> HttpResponse:
     context = {
         "booking": booking,
         "session": session,
+        # Over (or no longer booked): no camera, no call; the checklist stays for the outcome.
+        "call_open": booking.status == Booking.Status.ACTIVE
+        and session.state not in (InterviewSession.State.COMPLETED, InterviewSession.State.NO_SHOW),
         "evidence_form": forms.EvidenceForm(),
         "code_form": forms.CodeCheckForm(),
         "checklist_form": forms.ChecklistForm(instance=selectors.verification_for_session(session)),

@@ -62,13 +62,13 @@ def _sharing(languages: set[str], agents) -> set[str]:
     return linked
 
 
-def queue_message(*, language: str, taken: list[int], now=None) -> dict:
-    """What every queue socket of a language is sent: each waiting entry's place and estimate."""
+def queue_message(*, language: str, rows: list[dict], taken: list[int]) -> dict:
+    """What every queue socket of a language is sent: each waiting entry's place and estimate
+    (`rows`, the language's line from `selectors.queue_lines`)."""
     from operations import selectors
 
-    now = now or timezone.now()
     rules = selectors.queue_settings_get()
-    entries = dict(_place(row) for row in selectors.queue_positions(language=language, now=now))
+    entries = dict(_place(row) for row in rows)
     return {
         "type": "queue.update",
         "open": language in rules.open_languages,
@@ -114,8 +114,9 @@ def _flush() -> None:
     elif languages:
         languages = _sharing(languages, selectors.agents_on_duty(now=now)) & set(selectors.queue_languages())
     layer = get_channel_layer()
+    lines = selectors.queue_lines(now=now) if languages else {}
     for language in sorted(languages):
-        message = queue_message(language=language, taken=taken, now=now)
+        message = queue_message(language=language, rows=lines.get(language, []), taken=taken)
         async_to_sync(layer.group_send)(queue_group(language), message)
     # The stamp lets the supervisors' dashboards in one process render each change once.
     async_to_sync(layer.group_send)(STAFF_GROUP, {"type": "operations.changed", "stamp": uuid.uuid4().hex})

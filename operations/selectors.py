@@ -187,15 +187,20 @@ def estimate_for(*, language: str, now: datetime, audio_only: bool = False) -> t
     return _line_estimates(list(queue_waiting()), now=now, newcomer=InLine(language, audio_only))[-1]
 
 
+def queue_lines(*, now: datetime) -> dict[str, list[dict]]:
+    """Every waiting entry with its place in its language's line and its estimate, by language,
+    in queue order: all the lines played forward once."""
+    entries = list(queue_waiting())
+    lines: dict[str, list[dict]] = defaultdict(list)
+    for entry, estimate in zip(entries, _line_estimates(entries, now=now), strict=True):
+        line = lines[entry.language]
+        line.append({"entry": entry, "position": len(line) + 1, "estimate": estimate})
+    return lines
+
+
 def queue_positions(*, language: str, now: datetime) -> list[dict]:
     """Every waiting entry of a language with its place and estimate, in queue order."""
-    entries = list(queue_waiting())
-    estimates = _line_estimates(entries, now=now)
-    rows = [(entry, estimate) for entry, estimate in zip(entries, estimates, strict=True) if entry.language == language]
-    return [
-        {"entry": entry, "position": position, "estimate": estimate}
-        for position, (entry, estimate) in enumerate(rows, start=1)
-    ]
+    return queue_lines(now=now).get(language, [])
 
 
 def queue_place(*, entry: QueueEntry, now: datetime) -> dict:
