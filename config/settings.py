@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "channels",
+    "core",
     "accounts",
     "scheduling",
     "interviews",
