@@ -5,15 +5,15 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 
 _NAVIGATION = {
-    User.Role.TAXPAYER: [("accounts:taxpayer_home", _("Your interview")), ("operations:talk_now", _("Talk now"))],
+    User.Role.TAXPAYER: [("operations:taxpayer_home", _("Your interview")), ("operations:talk_now", _("Talk now"))],
     User.Role.AGENT: [
-        ("accounts:agent_home", _("Today's work")),
+        ("operations:agent_home", _("Today's work")),
         ("operations:agent_panel", _("Talk now")),
         ("scheduling:agent_week", _("Your week")),
         ("scheduling:hours", _("Working hours")),
     ],
     User.Role.SUPERVISOR: [
-        ("accounts:supervisor_home", _("Operations")),
+        ("operations:supervisor_home", _("Operations")),
         ("operations:dashboard", _("Dashboard")),
         ("scheduling:supervisor_schedule", _("Schedule")),
         ("accounts:staff_list", _("Staff")),

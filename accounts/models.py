@@ -103,6 +103,19 @@ class User(AbstractBaseUser, PermissionsMixin):
     def needs_two_factor(self) -> bool:
         return self.role in (self.Role.AGENT, self.Role.SUPERVISOR)
 
+    def has_perm(self, perm: str, obj=None) -> bool:
+        """A role's own permissions (ROLE_PERMISSIONS), then Django's (superusers, groups, grants)."""
+        if self.is_active and perm in ROLE_PERMISSIONS.get(self.role, ()):
+            return True
+        return super().has_perm(perm, obj)
+
+
+# What each role may do in the apps that check a permission rather than a role (they name it
+# "app.codename" and never import accounts).
+ROLE_PERMISSIONS = {
+    User.Role.SUPERVISOR: {"audit.view_auditrecord"},
+}
+
 
 class TaxpayerProfile(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="taxpayer_profile")

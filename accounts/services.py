@@ -15,8 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.errors import AccountError
+from accounts import signals
 from accounts.models import TIME_ZONE_CHOICES, AgentLanguage, TaxpayerProfile, User
+from accounts.selectors import identity_verification_for
+from audit.services import audit_append
+from core.errors import DomainError
 
 VERIFICATION_SALT = "accounts.email-verification"
 RESEND_INTERVAL_SECONDS = 120
@@ -85,12 +88,12 @@ def email_verify(*, token: str) -> User:
     try:
         data = signing.loads(token, salt=VERIFICATION_SALT, max_age=settings.EMAIL_VERIFICATION_MAX_AGE)
     except signing.SignatureExpired:
-        raise AccountError(_("This link has expired. Ask for a new one below."), code="expired") from None
+        raise DomainError(_("This link has expired. Ask for a new one below."), code="expired") from None
     except signing.BadSignature:
-        raise AccountError(_("This link is not valid. Check that you copied all of it, or ask for a new one below."))
+        raise DomainError(_("This link is not valid. Check that you copied all of it, or ask for a new one below."))
     user = User.objects.select_for_update().filter(pk=data.get("uid"), email=data.get("email")).first()
     if user is None:
-        raise AccountError(_("This link is not valid. Check that you copied all of it, or ask for a new one below."))
+        raise DomainError(_("This link is not valid. Check that you copied all of it, or ask for a new one below."))
     if user.email_verified_at is None:
         user.email_verified_at = timezone.now()
         user.is_active = True
@@ -112,7 +115,7 @@ def email_verification_resend(*, email: str) -> None:
 def profile_update(*, user: User, fields: dict[str, Any], profile_fields: dict[str, Any] | None = None) -> User:
     """Save the person's own profile; the role and address are never taken from here."""
     if not set(fields) <= {"full_name", "preferred_language", "time_zone"}:
-        raise AccountError(_("That field cannot be changed here."))
+        raise DomainError(_("That field cannot be changed here."))
     if "time_zone" in fields:
         _check_time_zone(fields["time_zone"])
     _check_identity_unchanged(user=user, fields=fields, profile_fields=profile_fields or {})
@@ -133,9 +136,7 @@ IDENTITY_FIELDS = {"date_of_birth", "street_address", "city", "state", "postal_c
 
 def _check_identity_unchanged(*, user: User, fields: dict[str, Any], profile_fields: dict[str, Any]) -> None:
     """A verified identity stays as the agent checked it: name and identity details are locked."""
-    from interviews.selectors import identity_status_for
-
-    if not user.is_taxpayer or identity_status_for(user) is None:
+    if not user.is_taxpayer or identity_verification_for(user=user) is None:
         return
     profile = TaxpayerProfile.objects.filter(user=user).first()
     changed = "full_name" in fields and fields["full_name"] != user.full_name
@@ -143,7 +144,7 @@ def _check_identity_unchanged(*, user: User, fields: dict[str, Any], profile_fie
         getattr(profile, name) != value for name, value in profile_fields.items() if name in IDENTITY_FIELDS
     )
     if changed:
-        raise AccountError(
+        raise DomainError(
             _("Your name and identity details were checked in your interview and cannot be changed here.")
         )
 
@@ -151,7 +152,7 @@ def _check_identity_unchanged(*, user: User, fields: dict[str, Any], profile_fie
 def language_set(*, user: User, language: str) -> None:
     """Remember the language a signed-in person chose in the header."""
     if language not in dict(settings.LANGUAGES):
-        raise AccountError(_("That language is not offered."))
+        raise DomainError(_("That language is not offered."))
     if user.preferred_language != language:
         user.preferred_language = language
         user.save(update_fields=["preferred_language"])
@@ -165,14 +166,14 @@ def staff_create(
     from accounts.tasks import send_staff_invitation
 
     if not created_by.is_supervisor:
-        raise AccountError(_("Only supervisors can create staff accounts."))
+        raise DomainError(_("Only supervisors can create staff accounts."))
     if role not in (User.Role.AGENT, User.Role.SUPERVISOR):
-        raise AccountError(_("Staff accounts are for agents and supervisors."))
+        raise DomainError(_("Staff accounts are for agents and supervisors."))
     _check_languages(languages)
     _check_time_zone(time_zone)
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
-        raise AccountError(_("An account with this email address already exists."))
+        raise DomainError(_("An account with this email address already exists."))
     user = User.objects.create_user(
         email,
         None,
@@ -192,7 +193,7 @@ def staff_create(
 def staff_update(*, updated_by: User, user: User, full_name: str, languages: list[str], time_zone: str) -> User:
     """Change a staff member's name, languages and time zone."""
     if not updated_by.is_supervisor or not user.needs_two_factor:
-        raise AccountError(_("Only supervisors can change staff accounts."))
+        raise DomainError(_("Only supervisors can change staff accounts."))
     _check_languages(languages)
     _check_time_zone(time_zone)
     changes = {"name_changed": user.full_name != full_name.strip(), "time_zone": time_zone}
@@ -208,34 +209,17 @@ def staff_update(*, updated_by: User, user: User, full_name: str, languages: lis
 def staff_active_set(*, updated_by: User, user: User, active: bool, now=None) -> User:
     """Deactivate a staff account (they can no longer log in; their open pages stop working) or
     reactivate it. An agent with interviews still booked must have them given to others first."""
-    from operations.services import OperationsError, agent_state_set
-    from scheduling.models import Booking
-
     if not updated_by.is_supervisor or not user.needs_two_factor:
-        raise AccountError(_("Only supervisors can change staff accounts."))
+        raise DomainError(_("Only supervisors can change staff accounts."))
     if user.pk == updated_by.pk:
-        raise AccountError(_("You cannot deactivate your own account."))
+        raise DomainError(_("You cannot deactivate your own account."))
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.is_active == active:
         return user
-    if not active:
-        upcoming = Booking.objects.filter(
-            agent=user, status=Booking.Status.ACTIVE, ends_at__gt=now or timezone.now()
-        ).count()
-        if upcoming:
-            raise AccountError(
-                ngettext(
-                    "%(name)s still has %(count)s interview booked. Give it to another agent first.",
-                    "%(name)s still has %(count)s interviews booked. Give them to other agents first.",
-                    upcoming,
-                )
-                % {"name": user.full_name, "count": upcoming}
-            )
-        if user.is_agent:
-            try:
-                agent_state_set(agent=user, state="offline", actor=updated_by)
-            except OperationsError as error:  # still in an interview
-                raise AccountError(error.message) from error
+    # Scheduling refuses while interviews are still booked with an agent; operations sets them offline.
+    signals.staff_active_changing.send(
+        sender=User, user=user, active=active, actor=updated_by, now=now or timezone.now()
+    )
     user.is_active = active
     user.save(update_fields=["is_active"])
     _audit(actor=updated_by, action="staff.activate" if active else "staff.deactivate", user=user, details={})
@@ -244,21 +228,19 @@ def staff_active_set(*, updated_by: User, user: User, active: bool, now=None) ->
 
 def _audit(*, actor: User, action: str, user: User, details: dict) -> None:
     """Staff changes go in the tamper-evident audit trail with interview changes."""
-    from interviews.services import audit_append  # interviews builds on accounts
-
     audit_append(actor=actor, action=action, obj=user, details=details)
 
 
 def _check_time_zone(time_zone: str) -> None:
     if time_zone not in dict(TIME_ZONE_CHOICES):
-        raise AccountError(_("Choose a time zone from the list."))
+        raise DomainError(_("Choose a time zone from the list."))
 
 
 def _check_languages(languages: list[str]) -> None:
     if not languages:
-        raise AccountError(_("Choose at least one language."))
+        raise DomainError(_("Choose at least one language."))
     if not set(languages) <= set(dict(settings.LANGUAGES)):
-        raise AccountError(_("Choose languages from the list."))
+        raise DomainError(_("Choose languages from the list."))
 
 
 def agent_languages_set(*, user: User, languages: list[str]) -> None:
@@ -274,9 +256,9 @@ def agent_languages_set(*, user: User, languages: list[str]) -> None:
 def two_factor_reset(*, reset_by: User, user: User) -> int:
     """Remove a staff member's authenticator so they enrol a new one at their next login."""
     if not reset_by.is_supervisor:
-        raise AccountError(_("Only supervisors can reset a second factor."))
+        raise DomainError(_("Only supervisors can reset a second factor."))
     if not user.needs_two_factor:
-        raise AccountError(_("Only staff accounts have a second factor."))
+        raise DomainError(_("Only staff accounts have a second factor."))
     deleted, _detail = TOTPDevice.objects.filter(user=user).delete()
     _audit(actor=reset_by, action="staff.two_factor_reset", user=user, details={"devices": deleted})
     return deleted
@@ -307,9 +289,9 @@ def totp_verify(*, device: TOTPDevice, code: str) -> None:
             "Too many wrong codes. Wait %(seconds)s seconds, then enter the newest code from your app.",
             seconds,
         )
-        raise AccountError(message % {"seconds": seconds}, code="throttled")
+        raise DomainError(message % {"seconds": seconds}, code="throttled")
     if not device.verify_token(code):
-        raise AccountError(
+        raise DomainError(
             _("That code is not right, or it was already used. Enter the newest code from your authenticator app.")
         )
 

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import views
-from accounts.decorators import signed_in
+from core.decorators import signed_in
 
 app_name = "accounts"
 
@@ -33,9 +33,6 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_reset_complete.html"),
         name="password_reset_complete",
     ),
-    path("me/", views.taxpayer_home, name="taxpayer_home"),
-    path("agent/", views.agent_home, name="agent_home"),
-    path("supervisor/", views.supervisor_home, name="supervisor_home"),
     path("supervisor/staff/", views.staff_list, name="staff_list"),
     path("supervisor/staff/new/", views.staff_create, name="staff_create"),
     path("supervisor/staff/<int:pk>/", views.staff_edit, name="staff_edit"),

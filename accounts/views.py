@@ -1,6 +1,5 @@
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from io import BytesIO
-from zoneinfo import ZoneInfo
 
 import qrcode
 import qrcode.image.svg
@@ -22,19 +21,16 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import forms, services
-from accounts.decorators import role_required, signed_in
-from accounts.errors import AccountError
 from accounts.models import TaxpayerProfile, User
-from interviews import selectors as interview_selectors
-from interviews.models import ProofingReport
-from operations import selectors as operations_selectors
-from scheduling import selectors as scheduling_selectors
+from accounts.selectors import identity_verification_for
+from core.decorators import role_required, signed_in
+from core.errors import DomainError
 
 PENDING_KEY = "accounts_pending_two_factor"
 HOME_URLS = {
-    User.Role.TAXPAYER: "accounts:taxpayer_home",
-    User.Role.AGENT: "accounts:agent_home",
-    User.Role.SUPERVISOR: "accounts:supervisor_home",
+    User.Role.TAXPAYER: "operations:taxpayer_home",
+    User.Role.AGENT: "operations:agent_home",
+    User.Role.SUPERVISOR: "operations:supervisor_home",
 }
 
 
@@ -105,7 +101,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 preferred_language=data["preferred_language"],
                 time_zone=data["time_zone"],
             )
-        except AccountError as error:
+        except DomainError as error:
             form.add_error(None, error.message)
         else:
             request.session["signup_email"] = data["email"]
@@ -120,7 +116,7 @@ def signup_done(request: HttpRequest) -> HttpResponse:
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     try:
         services.email_verify(token=token)
-    except AccountError as error:
+    except DomainError as error:
         form = forms.ResendVerificationForm()
         return render(request, "accounts/verify_failed.html", {"error": error.message, "form": form}, status=400)
     messages.success(request, _("Your email address is confirmed. You can log in now."))
@@ -169,7 +165,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.totp_verify(device=device, code=form.cleaned_data["code"])
-        except AccountError as error:
+        except DomainError as error:
             form.add_error("code", error.message)
         else:
             return _finish_login(request, user, device)
@@ -189,7 +185,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.totp_device_confirm(device=device, code=form.cleaned_data["code"])
-        except AccountError as error:
+        except DomainError as error:
             form.add_error("code", error.message)
         else:
             messages.success(request, _("Your authenticator app is set up. You will need it each time you log in."))
@@ -228,7 +224,7 @@ def language_switch(request: HttpRequest) -> HttpResponse:
 def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
     data = request.POST if request.method == "POST" else None
-    identity_status = interview_selectors.identity_status_for(user) if user.is_taxpayer else None
+    identity_status = identity_verification_for(user=user) if user.is_taxpayer else None
     form = forms.ProfileForm(data, instance=user, identity_locked=identity_status is not None)
     needs_form = identity_form = None
     if user.is_taxpayer:
@@ -244,7 +240,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                     fields={name: form.cleaned_data[name] for name in forms.ProfileForm.Meta.fields},
                     profile_fields=needs_form.cleaned_data | identity_form.cleaned_data if needs_form else None,
                 )
-            except AccountError as error:
+            except DomainError as error:
                 form.add_error(None, error.message)
             else:
                 messages.success(request, _("Your profile is saved."))
@@ -267,61 +263,6 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/profile.html", context, status=status)
 
 
-@role_required(User.Role.TAXPAYER)
-def taxpayer_home(request: HttpRequest) -> HttpResponse:
-    booking = scheduling_selectors.active_booking_for(taxpayer=request.user)
-    recent = request.user.bookings.exclude(status="active").order_by("-starts_at").first()
-    context = {
-        "booking": booking,
-        "recent": recent,
-        "zone_name": request.user.get_time_zone_display(),
-        "rules": scheduling_selectors.interview_settings_get(),
-        "join_open": booking is not None and interview_selectors.join_is_open(booking=booking),
-        "identity_status": interview_selectors.identity_status_for(request.user),
-        "follow_up": interview_selectors.follow_up_outcome_for(request.user),
-        "pending": interview_selectors.decision_pending_for(request.user),
-        "identity_complete": getattr(request.user, "taxpayer_profile", None) is not None
-        and request.user.taxpayer_profile.claimed_identity_complete,
-    }
-    return render(request, "accounts/taxpayer_home.html", context)
-
-
-@role_required(User.Role.AGENT)
-def agent_home(request: HttpRequest) -> HttpResponse:
-    zone = ZoneInfo(request.user.time_zone)
-    today = timezone.now().astimezone(zone).date()
-    start = datetime.combine(today, time(0), tzinfo=zone)
-    interviews = scheduling_selectors.bookings_between(
-        start=start, end=start + timedelta(days=1), agent=request.user
-    ).filter(status="active")
-    hours = request.user.weekly_hours.order_by("weekday", "start")
-    context = {
-        "hours": hours,
-        "interviews": interviews,
-        "zone_name": request.user.get_time_zone_display(),
-        "state": operations_selectors.agent_state_get(agent=request.user),
-        "now": timezone.now(),
-    }
-    return render(request, "accounts/agent_home.html", context)
-
-
-@role_required(User.Role.SUPERVISOR)
-def supervisor_home(request: HttpRequest) -> HttpResponse:
-    staff = User.objects.filter(role__in=[User.Role.AGENT, User.Role.SUPERVISOR])
-    zone = ZoneInfo(request.user.time_zone)
-    start = datetime.combine(timezone.now().astimezone(zone).date(), time(0), tzinfo=zone)
-    context = {
-        "open_reports": ProofingReport.objects.filter(reviewed_at__isnull=True).count(),
-        "agent_count": staff.filter(role=User.Role.AGENT, is_active=True).count(),
-        "taxpayer_count": User.objects.filter(role=User.Role.TAXPAYER, is_active=True).count(),
-        "unenrolled": staff.exclude(totpdevice__confirmed=True).order_by("full_name"),
-        "booked_today": scheduling_selectors.bookings_between(start=start, end=start + timedelta(days=1))
-        .filter(status="active")
-        .count(),
-    }
-    return render(request, "accounts/supervisor_home.html", context)
-
-
 @role_required(User.Role.SUPERVISOR)
 def staff_list(request: HttpRequest) -> HttpResponse:
     staff = (
@@ -339,7 +280,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             user = services.staff_create(created_by=request.user, **form.cleaned_data)
-        except AccountError as error:
+        except DomainError as error:
             form.add_error(None, error.message)
         else:
             messages.success(
@@ -380,7 +321,7 @@ def staff_reset_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
     member = _get_staff_member(pk)
     try:
         services.two_factor_reset(reset_by=request.user, user=member)
-    except AccountError as error:
+    except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(
@@ -399,7 +340,7 @@ def staff_active(request: HttpRequest, pk: int) -> HttpResponse:
     active = request.POST.get("active") == "1"
     try:
         services.staff_active_set(updated_by=request.user, user=member, active=active)
-    except AccountError as error:
+    except DomainError as error:
         messages.error(request, error.message)
     else:
         if active:

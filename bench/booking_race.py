@@ -13,6 +13,7 @@ import time
 
 from bench import pg
 from bench.common import report
+from core.errors import DomainError
 
 CLIENTS = 50
 AGENTS = 10
@@ -52,7 +53,7 @@ def _race(people: list, pool: list, now) -> dict:
             for starts_at in choices:
                 try:
                     services.booking_create(taxpayer=person, starts_at=starts_at, language="en", now=now)
-                except services.SchedulingError as error:
+                except DomainError as error:
                     with lock:
                         outcome["taken" if error.code == "taken" else "errors"] += 1
                     continue

@@ -46,9 +46,11 @@ INSTALLED_APPS = [
     "axes",
     "channels",
     "core",
+    "audit",
     "accounts",
     "scheduling",
     "interviews",
+    "verification",
     "operations",
 ]
 
@@ -258,7 +260,7 @@ CELERY_BEAT_SCHEDULE["interviews-sweep"] = {"task": "interviews.tasks.sweep_sess
 ONE_TIME_CODE_SECONDS = env_int("ONE_TIME_CODE_SECONDS", 600, minimum=60)
 ONE_TIME_CODE_ATTEMPTS = env_int("ONE_TIME_CODE_ATTEMPTS", 5, minimum=1)
 ONE_TIME_CODES_PER_INTERVIEW = env_int("ONE_TIME_CODES_PER_INTERVIEW", 5, minimum=1)
-SMS_BACKEND = env_str("SMS_BACKEND", "interviews.sms.ConsoleBackend")
+SMS_BACKEND = env_str("SMS_BACKEND", "core.sms.ConsoleBackend")
 # Technical call metadata (join times, connection history, one-time code hashes) is deleted after
 # this many days; outcomes and the audit trail are kept.
 METADATA_RETENTION_DAYS = env_int("METADATA_RETENTION_DAYS", 90, minimum=1)

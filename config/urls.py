@@ -12,7 +12,9 @@ urlpatterns = [
     path("language/", account_views.language_switch, name="language_switch"),
     path("", include("accounts.urls")),
     path("", include("scheduling.urls")),
+    path("", include("audit.urls")),
     path("", include("interviews.urls")),
+    path("", include("verification.urls")),
     path("", include("operations.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
     name = "core"
-    verbose_name = "Shared helpers"
+    verbose_name = _("Shared helpers")

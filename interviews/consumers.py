@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core.errors import DomainError
 from interviews import events, selectors, services
 from interviews.media.registry import registry_for
 from interviews.media.service import session_group
@@ -86,7 +87,7 @@ class InterviewConsumer(SignalingConsumer):
             session = await database_sync_to_async(services.session_connect)(
                 session_id=session.pk, role=role, user=user, channel=self.channel_name
             )
-        except services.InterviewError as error:
+        except DomainError as error:
             await self.accept()
             await self.send_error(error.code, error.message)
             await self.close(code=4409)
@@ -109,11 +110,9 @@ class InterviewConsumer(SignalingConsumer):
                 "ice_servers": selectors.ice_servers_for(user_id=user.pk),
             }
         )
-        if role == "taxpayer":
-            # A challenge shown before a reload is shown again.
-            pending = await database_sync_to_async(selectors.pending_challenge)(session_id=session.pk)
-            if pending is not None:
-                await self.interview_challenge({"kind": pending.kind, "digits": pending.digits})
+        # What was on this person's screen before a reload (a challenge) is shown again.
+        for event in await database_sync_to_async(selectors.replay_events)(session_id=session.pk, role=role):
+            await self.dispatch(event)
 
     async def disconnect(self, code: int) -> None:
         if self.role is None:
@@ -164,7 +163,7 @@ class InterviewConsumer(SignalingConsumer):
         action = services.session_admit if kind == "admit" else services.session_end
         try:
             await database_sync_to_async(action)(session_id=self.session_id, agent=self.scope["user"])
-        except services.InterviewError as error:
+        except DomainError as error:
             await self.send_error(error.code, error.message)
             return
         if kind == "admit":
@@ -200,8 +199,7 @@ class InterviewConsumer(SignalingConsumer):
     async def interview_challenge(self, event: dict) -> None:
         """A live challenge for the taxpayer to do on camera ("" kind: it is over)."""
         if self.role == "taxpayer":
-            text = services.challenge_text(kind=event["kind"], digits=event["digits"]) if event["kind"] else ""
-            await self.send_json({"type": "challenge", "text": text})
+            await self.send_json({"type": "challenge", "text": event["text"]})
 
     async def interview_code_sent(self, event: dict) -> None:
         """A code was sent to the taxpayer ("" sent_to: it was confirmed, so the notice goes)."""

@@ -5,6 +5,7 @@ from channels.db import database_sync_to_async
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.errors import DomainError
 from interviews import selectors as interview_selectors
 from interviews.consumers import SignalingConsumer
 from interviews.media.service import session_group
@@ -167,7 +168,7 @@ class MonitorConsumer(SignalingConsumer):
             return
         try:
             await database_sync_to_async(services.session_monitor_start)(supervisor=user, session_id=self.session_id)
-        except services.OperationsError as error:
+        except DomainError as error:
             await self.accept()
             await self.send_error(error.code, error.message)
             await self.close(code=4409)

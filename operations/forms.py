@@ -5,8 +5,8 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import USWDSFormMixin, formfield_with_limits
 from accounts.models import User
+from core.forms import USWDSFormMixin, formfield_with_limits
 from operations.models import AgentState, QueueSettings
 from scheduling.forms import validate_calendar_day
 

@@ -12,12 +12,13 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from interviews.models import InterviewSession, VerificationOutcome
+from interviews.models import InterviewSession
 from interviews.selectors import wait_started_at
 from operations.eta import AgentOnDuty, InLine, eta_ranges, quantile
 from operations.models import AgentState, QueueEntry, QueueSettings
 from scheduling.models import Booking
 from scheduling.selectors import interview_settings_get, open_times_list, working_intervals
+from verification.models import VerificationOutcome
 
 State = AgentState.State
 ON_DUTY = (State.AVAILABLE, State.IN_INTERVIEW, State.WRAP_UP)

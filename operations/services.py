@@ -9,30 +9,23 @@ from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.services import audit_append
+from core.errors import DomainError
 from interviews.models import InterviewSession
-from interviews.services import audit_append, session_for_booking
+from interviews.services import session_for_booking
 from operations import broadcast, selectors
 from operations.models import AgentState, QueueEntry, QueueSettings
 from scheduling.models import Booking
 from scheduling.selectors import interview_settings_get, open_times_list
-from scheduling.services import _new_reference
+from scheduling.services import booking_agent_set, booking_create_now
 
 State = AgentState.State
 SETTABLE_STATES = (State.AVAILABLE, State.BREAK, State.OFFLINE)
 
 
-class OperationsError(Exception):
-    """A refused queue or operations action, with a message the person can read."""
-
-    def __init__(self, message: str, *, code: str = "invalid") -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-
-
 def _require_supervisor(user: User) -> None:
     if not user.is_supervisor:
-        raise OperationsError(_("Only supervisors can do that."), code="role")
+        raise DomainError(_("Only supervisors can do that."), code="role")
 
 
 def _language_name(code: str) -> str:
@@ -62,7 +55,7 @@ def queue_set_open(*, supervisor: User, language: str, is_open: bool) -> QueueSe
     already waiting keep their places and are still taken."""
     _require_supervisor(supervisor)
     if language not in selectors.queue_languages():
-        raise OperationsError(_("Interviews in that language are not offered at the moment."), code="language")
+        raise DomainError(_("Interviews in that language are not offered at the moment."), code="language")
     rules = QueueSettings.objects.select_for_update().get(pk=selectors.queue_settings_get().pk)
     languages = set(rules.open_languages)
     if (language in languages) == is_open:
@@ -85,19 +78,19 @@ def queue_join(*, taxpayer: User, language: str, now: datetime | None = None) ->
     """Put a signed-in taxpayer in the talk-now queue of a language, with the estimate shown kept."""
     now = now or timezone.now()
     if not taxpayer.is_taxpayer:
-        raise OperationsError(_("Only taxpayers can join the queue."), code="role")
+        raise DomainError(_("Only taxpayers can join the queue."), code="role")
     User.objects.select_for_update().filter(pk=taxpayer.pk).first()  # one join at a time per person
     if selectors.queue_entry_for(taxpayer=taxpayer) is not None:
-        raise OperationsError(_("You are already in the queue."), code="already_waiting")
+        raise DomainError(_("You are already in the queue."), code="already_waiting")
     if Booking.objects.filter(taxpayer=taxpayer, status=Booking.Status.ACTIVE).exists():
-        raise OperationsError(
+        raise DomainError(
             _("You already have an interview booked. Join it at its time, or cancel it to talk now instead."),
             code="already_booked",
         )
     if language not in selectors.queue_languages():
-        raise OperationsError(_("Interviews in that language are not offered at the moment."), code="language")
+        raise DomainError(_("Interviews in that language are not offered at the moment."), code="language")
     if language not in selectors.queue_settings_get().open_languages:
-        raise OperationsError(
+        raise DomainError(
             _("Talking now in %(language)s is closed at the moment. You can book an interview instead.")
             % {"language": _language_name(language)},
             code="closed",
@@ -116,7 +109,7 @@ def queue_join(*, taxpayer: User, language: str, now: datetime | None = None) ->
                 estimate_high_seconds=estimate[1] if estimate else None,
             )
     except IntegrityError:
-        raise OperationsError(_("You are already in the queue."), code="already_waiting")
+        raise DomainError(_("You are already in the queue."), code="already_waiting")
     audit_append(actor=taxpayer, action="queue.join", obj=entry, details={"language": language})
     _ask_ready(language=language, now=now)
     broadcast.queue_changed(language)
@@ -132,7 +125,7 @@ def _end(entry: QueueEntry, status: str, *, now: datetime, actor: User | None, r
 def _own_waiting_entry(taxpayer: User) -> QueueEntry:
     entry = QueueEntry.objects.select_for_update().filter(taxpayer=taxpayer, status=QueueEntry.Status.WAITING).first()
     if entry is None:
-        raise OperationsError(_("You are not in the queue."), code="not_waiting")
+        raise DomainError(_("You are not in the queue."), code="not_waiting")
     return entry
 
 
@@ -226,11 +219,11 @@ def queue_take_next(*, agent: User, now: datetime | None = None) -> Booking:
     taxpayer gets a booking starting now with this agent, and from then on the usual interview."""
     now = now or timezone.now()
     if not agent.is_agent:
-        raise OperationsError(_("Only agents take taxpayers from the queue."), code="role")
+        raise DomainError(_("Only agents take taxpayers from the queue."), code="role")
     agent = User.objects.select_for_update().get(pk=agent.pk)
     state = selectors.agent_state_get(agent=agent, now=now)
     if state.state != State.AVAILABLE:
-        raise OperationsError(
+        raise DomainError(
             _("Set yourself as available before taking the next taxpayer. You are: %(state)s.")
             % {"state": State(state.state).label},
             code="not_available",
@@ -239,11 +232,10 @@ def queue_take_next(*, agent: User, now: datetime | None = None) -> Booking:
     if due is not None:
         return due
     rules = interview_settings_get()
-    ends_at = now + timedelta(minutes=rules.interview_minutes)
-    blocked_until = ends_at + timedelta(minutes=rules.buffer_minutes)
+    blocked_until = now + timedelta(minutes=rules.interview_minutes + rules.buffer_minutes)
     clash = selectors.agent_next_booking(agent=agent, start=now, end=blocked_until)
     if clash is not None:
-        raise OperationsError(
+        raise DomainError(
             _("You have an interview booked at %(time)s, so there is no time for a talk-now interview before it.")
             % {"time": time_format(timezone.localtime(clash.starts_at, timezone.get_current_timezone()))},
             code="busy",
@@ -260,29 +252,15 @@ def queue_take_next(*, agent: User, now: datetime | None = None) -> Booking:
             entry.passed_over += 1
             entry.save(update_fields=["passed_over"])
     if not candidates:
-        raise OperationsError(_("Nobody is waiting in your languages."), code="empty")
+        raise DomainError(_("Nobody is waiting in your languages."), code="empty")
     if chosen is None:
-        raise OperationsError(
+        raise DomainError(
             _("%(count)s waiting, but nobody has confirmed they are ready yet. Try again in a moment.")
             % {"count": len(candidates)},
             code="not_ready",
         )
-    booking = Booking.objects.create(
-        reference=_new_reference(),
-        taxpayer=chosen.taxpayer,
-        agent=agent,
-        language=chosen.language,
-        audio_only=chosen.audio_only,
-        starts_at=now,
-        ends_at=ends_at,
-        blocked_until=blocked_until,
-        confirmed_at=now,
-    )
-    audit_append(
-        actor=agent,
-        action="booking.create",
-        obj=booking,
-        details={"starts_at": now, "agent": agent.pk, "language": chosen.language, "origin": "talk_now"},
+    booking = booking_create_now(
+        taxpayer=chosen.taxpayer, agent=agent, language=chosen.language, audio_only=chosen.audio_only, now=now
     )
     session_for_booking(booking=booking)
     chosen.booking = booking
@@ -315,13 +293,13 @@ def agent_state_set(*, agent: User, state: str, actor: User, now: datetime | Non
     if actor.pk != agent.pk:
         _require_supervisor(actor)
     if not agent.is_agent:
-        raise OperationsError(_("Only agents have a state."), code="role")
+        raise DomainError(_("Only agents have a state."), code="role")
     if state not in SETTABLE_STATES:
-        raise OperationsError(_("Choose available, on a break or offline."), code="state")
+        raise DomainError(_("Choose available, on a break or offline."), code="state")
     row = _state_row(agent, now=now)
     current = selectors.agent_state_effective(row if row.pk else None, now=now)
     if current.state == State.IN_INTERVIEW:
-        raise OperationsError(
+        raise DomainError(
             _("%(name)s is in an interview; the state changes when it ends.") % {"name": agent.full_name}
             if actor.pk != agent.pk
             else _("You are in an interview; your state changes when it ends."),
@@ -361,26 +339,26 @@ def booking_reassign(*, supervisor: User, booking: Booking, agent: User, now: da
     _require_supervisor(supervisor)
     booking = Booking.objects.select_for_update().select_related("agent").get(pk=booking.pk)
     if not selectors.booking_reassignable(booking):
-        raise OperationsError(_("Only a booked interview that has not started can be reassigned."), code="not_active")
+        raise DomainError(_("Only a booked interview that has not started can be reassigned."), code="not_active")
     if not agent.is_agent or not agent.is_active:
-        raise OperationsError(_("Choose an active agent."), code="agent")
+        raise DomainError(_("Choose an active agent."), code="agent")
     if agent.pk == booking.agent_id:
-        raise OperationsError(_("The interview is already with %(name)s.") % {"name": agent.full_name}, code="same")
+        raise DomainError(_("The interview is already with %(name)s.") % {"name": agent.full_name}, code="same")
     if not agent.agent_languages.filter(language=booking.language).exists():
-        raise OperationsError(
+        raise DomainError(
             _("%(name)s does not hold interviews in %(language)s.")
             % {"name": agent.full_name, "language": _language_name(booking.language)},
             code="language",
         )
     if booking.audio_only and not getattr(getattr(agent, "agent_profile", None), "takes_audio_only", True):
-        raise OperationsError(_("%(name)s does not take audio-only interviews.") % {"name": agent.full_name})
+        raise DomainError(_("%(name)s does not take audio-only interviews.") % {"name": agent.full_name})
     due_now = booking.starts_at <= now + timedelta(minutes=interview_settings_get().join_window_minutes)
     if due_now:
         state = selectors.agent_state_get(agent=agent, now=now)
         if state.state == State.OFFLINE:
-            raise OperationsError(_("%(name)s is offline.") % {"name": agent.full_name}, code="offline")
+            raise DomainError(_("%(name)s is offline.") % {"name": agent.full_name}, code="offline")
         if selectors.agent_next_booking(agent=agent, start=booking.starts_at, end=booking.blocked_until):
-            raise OperationsError(_("%(name)s has another interview then.") % {"name": agent.full_name}, code="busy")
+            raise DomainError(_("%(name)s has another interview then.") % {"name": agent.full_name}, code="busy")
     elif not any(
         agent.pk in open_time.agent_ids
         for open_time in open_times_list(
@@ -392,18 +370,11 @@ def booking_reassign(*, supervisor: User, booking: Booking, agent: User, now: da
             within_booking_window=False,
         )
     ):
-        raise OperationsError(
+        raise DomainError(
             _("%(name)s is not free at that time (working hours or another interview).") % {"name": agent.full_name},
             code="busy",
         )
-    previous = booking.agent_id
-    booking.agent = agent
-    try:
-        with transaction.atomic():
-            booking.save(update_fields=["agent", "updated_at"])
-    except IntegrityError:
-        raise OperationsError(_("%(name)s has another interview then.") % {"name": agent.full_name}, code="busy")
-    audit_append(actor=supervisor, action="booking.reassign", obj=booking, details={"from": previous, "to": agent.pk})
+    booking = booking_agent_set(booking=booking, agent=agent, actor=supervisor)
     broadcast.queue_changed(booking.language)
     return booking
 
@@ -457,6 +428,6 @@ def session_monitor_start(*, supervisor: User, session_id: int) -> InterviewSess
     _require_supervisor(supervisor)
     session = InterviewSession.objects.filter(pk=session_id).first()
     if session is None or session.state != InterviewSession.State.LIVE:
-        raise OperationsError(_("Only a call in progress can be monitored."), code="not_live")
+        raise DomainError(_("Only a call in progress can be monitored."), code="not_live")
     audit_append(actor=supervisor, action="session.monitor", obj=session)
     return session

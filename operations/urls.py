@@ -5,6 +5,9 @@ from operations import views
 app_name = "operations"
 
 urlpatterns = [
+    path("me/", views.taxpayer_home, name="taxpayer_home"),
+    path("agent/", views.agent_home, name="agent_home"),
+    path("supervisor/", views.supervisor_home, name="supervisor_home"),
     path("wait-times/", views.wait_times, name="wait_times"),
     path("me/talk-now/", views.talk_now, name="talk_now"),
     path("me/talk-now/leave/", views.talk_now_leave, name="talk_now_leave"),

@@ -1,5 +1,5 @@
 import csv
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -10,13 +10,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.decorators import role_required
 from accounts.models import TIME_ZONE_CHOICES, User
+from core.decorators import role_required
+from core.errors import DomainError
+from interviews import selectors as interview_selectors
 from interviews.models import InterviewSession
-from interviews.selectors import identity_status_for
 from operations import forms, selectors, services
+from scheduling import selectors as scheduling_selectors
 from scheduling.models import Booking
 from scheduling.selectors import active_booking_for
+from verification import selectors as verification_selectors
+from verification.models import ProofingReport
+from verification.selectors import identity_status_for
 
 PUBLIC_ZONE = "America/New_York"  # the public page's times, for people not signed in
 
@@ -25,7 +30,7 @@ def _zone(request: HttpRequest) -> ZoneInfo:
     return ZoneInfo(request.user.time_zone) if request.user.is_authenticated else ZoneInfo("UTC")
 
 
-def _refused(request: HttpRequest, error: services.OperationsError) -> None:
+def _refused(request: HttpRequest, error: DomainError) -> None:
     messages.error(request, error.message)
 
 
@@ -40,7 +45,7 @@ def talk_now(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and entry is None and form.is_valid():
         try:
             services.queue_join(taxpayer=request.user, language=form.cleaned_data["language"])
-        except services.OperationsError as error:
+        except DomainError as error:
             _refused(request, error)
         return redirect("operations:talk_now")
     context = {"entry": entry, "form": form, "rules": selectors.queue_settings_get()}
@@ -59,7 +64,7 @@ def talk_now_leave(request: HttpRequest) -> HttpResponse:
     try:
         services.queue_leave(taxpayer=request.user)
         messages.success(request, _("You left the queue."))
-    except services.OperationsError as error:
+    except DomainError as error:
         _refused(request, error)
     return redirect("operations:talk_now")
 
@@ -69,7 +74,7 @@ def talk_now_leave(request: HttpRequest) -> HttpResponse:
 def talk_now_ready(request: HttpRequest) -> HttpResponse:
     try:
         services.queue_confirm_ready(taxpayer=request.user)
-    except services.OperationsError as error:
+    except DomainError as error:
         _refused(request, error)
     return redirect("operations:talk_now")
 
@@ -84,7 +89,7 @@ def _set_state(request: HttpRequest, *, agent: User) -> None:
         return
     try:
         services.agent_state_set(agent=agent, state=form.cleaned_data["state"], actor=request.user)
-    except services.OperationsError as error:
+    except DomainError as error:
         _refused(request, error)
 
 
@@ -122,10 +127,10 @@ def agent_state(request: HttpRequest) -> HttpResponse:
 def take_next(request: HttpRequest) -> HttpResponse:
     try:
         booking = services.queue_take_next(agent=request.user)
-    except services.OperationsError as error:
+    except DomainError as error:
         _refused(request, error)
         return redirect("operations:agent_panel")
-    return redirect("interviews:agent_interview", reference=booking.reference)
+    return redirect("verification:agent_interview", reference=booking.reference)
 
 
 # Supervisors
@@ -172,7 +177,7 @@ def queue_open(request: HttpRequest) -> HttpResponse:
             services.queue_set_open(
                 supervisor=request.user, language=form.cleaned_data["language"], is_open=form.cleaned_data["open"]
             )
-        except services.OperationsError as error:
+        except DomainError as error:
             _refused(request, error)
     else:
         messages.error(request, _("Choose a language offered."))
@@ -222,7 +227,7 @@ def reassign(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.booking_reassign(supervisor=request.user, booking=booking, agent=form.cleaned_data["agent"])
-        except services.OperationsError as error:
+        except DomainError as error:
             form.add_error("agent", error.message)
         else:
             messages.success(
@@ -323,3 +328,61 @@ def wait_times(request: HttpRequest) -> HttpResponse:
     context = selectors.public_waits(now=timezone.now()) | {"zone_name": dict(TIME_ZONE_CHOICES)[zone]}
     with timezone.override(ZoneInfo(zone)):
         return render(request, "operations/wait_times.html", context)
+
+
+# Home pages: each role's start page draws on every app, so it lives at the top.
+
+
+@role_required(User.Role.TAXPAYER)
+def taxpayer_home(request: HttpRequest) -> HttpResponse:
+    booking = scheduling_selectors.active_booking_for(taxpayer=request.user)
+    recent = request.user.bookings.exclude(status="active").order_by("-starts_at").first()
+    context = {
+        "booking": booking,
+        "recent": recent,
+        "zone_name": request.user.get_time_zone_display(),
+        "rules": scheduling_selectors.interview_settings_get(),
+        "join_open": booking is not None and interview_selectors.join_is_open(booking=booking),
+        "identity_status": verification_selectors.identity_status_for(request.user),
+        "follow_up": verification_selectors.follow_up_outcome_for(request.user),
+        "pending": verification_selectors.decision_pending_for(request.user),
+        "identity_complete": getattr(request.user, "taxpayer_profile", None) is not None
+        and request.user.taxpayer_profile.claimed_identity_complete,
+    }
+    return render(request, "operations/taxpayer_home.html", context)
+
+
+@role_required(User.Role.AGENT)
+def agent_home(request: HttpRequest) -> HttpResponse:
+    zone = ZoneInfo(request.user.time_zone)
+    today = timezone.now().astimezone(zone).date()
+    start = datetime.combine(today, time(0), tzinfo=zone)
+    interviews = scheduling_selectors.bookings_between(
+        start=start, end=start + timedelta(days=1), agent=request.user
+    ).filter(status="active")
+    hours = request.user.weekly_hours.order_by("weekday", "start")
+    context = {
+        "hours": hours,
+        "interviews": interviews,
+        "zone_name": request.user.get_time_zone_display(),
+        "state": selectors.agent_state_get(agent=request.user),
+        "now": timezone.now(),
+    }
+    return render(request, "operations/agent_home.html", context)
+
+
+@role_required(User.Role.SUPERVISOR)
+def supervisor_home(request: HttpRequest) -> HttpResponse:
+    staff = User.objects.filter(role__in=[User.Role.AGENT, User.Role.SUPERVISOR])
+    zone = ZoneInfo(request.user.time_zone)
+    start = datetime.combine(timezone.now().astimezone(zone).date(), time(0), tzinfo=zone)
+    context = {
+        "open_reports": ProofingReport.objects.filter(reviewed_at__isnull=True).count(),
+        "agent_count": staff.filter(role=User.Role.AGENT, is_active=True).count(),
+        "taxpayer_count": User.objects.filter(role=User.Role.TAXPAYER, is_active=True).count(),
+        "unenrolled": staff.exclude(totpdevice__confirmed=True).order_by("full_name"),
+        "booked_today": scheduling_selectors.bookings_between(start=start, end=start + timedelta(days=1))
+        .filter(status="active")
+        .count(),
+    }
+    return render(request, "operations/supervisor_home.html", context)

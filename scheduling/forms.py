@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import USWDSFormMixin, formfield_with_limits
+from core.forms import USWDSFormMixin, formfield_with_limits
 from scheduling.models import DateException, InterviewSettings, Weekday
 from scheduling.selectors import FIRST_DAY, LAST_DAY
 

@@ -15,23 +15,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from interviews import selectors as interview_selectors
-from interviews.services import audit_append
-from scheduling import selectors
+from audit.services import audit_append
+from core.errors import DomainError
+from scheduling import selectors, signals
 from scheduling.models import Booking, BookingLink, DateException, InterviewSettings, SentNotification, WeeklyHours
 
 # Letters and digits that cannot be mistaken for each other when read aloud or typed.
 REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 
 
-class SchedulingError(Exception):
-    """A refused scheduling change, with a message the person can read."""
-
-    def __init__(self, message: str, *, code: str = "invalid", suggestions: list | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.suggestions = suggestions or []
+def follow_up_for(*, taxpayer: User):
+    """What the taxpayer's next booking follows up (asked of the apps that know), or None."""
+    answers = signals.follow_up_of.send(sender=Booking, taxpayer=taxpayer)
+    return next((found for _receiver, found in answers if found is not None), None)
 
 
 def _new_reference() -> str:
@@ -57,31 +53,31 @@ def _check_time(
     *, rules: InterviewSettings, starts_at: datetime, now: datetime, language: str, follow_up: bool = False
 ) -> None:
     if language not in rules.languages_offered:
-        raise SchedulingError(_("Interviews in that language are not offered at the moment."), code="language")
+        raise DomainError(_("Interviews in that language are not offered at the moment."), code="language")
     if starts_at <= now:
-        raise SchedulingError(_("That time has already passed. Choose a later time."), code="past")
+        raise DomainError(_("That time has already passed. Choose a later time."), code="past")
     if not follow_up and starts_at < now + timedelta(minutes=rules.minimum_notice_minutes):
         message = ngettext(
             "Interviews must be booked at least %(minutes)s minute ahead. Choose a later time.",
             "Interviews must be booked at least %(minutes)s minutes ahead. Choose a later time.",
             rules.minimum_notice_minutes,
         )
-        raise SchedulingError(message % {"minutes": rules.minimum_notice_minutes}, code="notice")
+        raise DomainError(message % {"minutes": rules.minimum_notice_minutes}, code="notice")
     if starts_at > now + timedelta(days=rules.horizon_days):
         message = ngettext(
             "Interviews can be booked up to %(days)s day ahead. Choose an earlier time.",
             "Interviews can be booked up to %(days)s days ahead. Choose an earlier time.",
             rules.horizon_days,
         )
-        raise SchedulingError(message % {"days": rules.horizon_days}, code="horizon")
+        raise DomainError(message % {"days": rules.horizon_days}, code="horizon")
     step = timedelta(minutes=rules.granularity_minutes)
     if (starts_at - selectors.EPOCH) % step:
-        raise SchedulingError(_("Choose one of the times on the list."), code="granularity")
+        raise DomainError(_("Choose one of the times on the list."), code="granularity")
 
 
-def _taken(*, language: str, now: datetime, starts_at: datetime, audio_only: bool) -> SchedulingError:
+def _taken(*, language: str, now: datetime, starts_at: datetime, audio_only: bool) -> DomainError:
     suggestions = selectors.nearest_open_times(language=language, now=now, around=starts_at, audio_only=audio_only)
-    return SchedulingError(
+    return DomainError(
         _("That time was just taken. Here are the nearest open times."), code="taken", suggestions=suggestions
     )
 
@@ -136,17 +132,17 @@ def booking_create(*, taxpayer: User, starts_at: datetime, language: str, now: d
 
     now = now or timezone.now()
     if not taxpayer.is_taxpayer:
-        raise SchedulingError(_("Only taxpayers can book an interview."), code="role")
+        raise DomainError(_("Only taxpayers can book an interview."), code="role")
     existing = selectors.active_booking_for(taxpayer=taxpayer)
     if existing is not None:
         if existing.starts_at == starts_at:
             return existing  # the same form sent twice
-        raise SchedulingError(
+        raise DomainError(
             _("You already have an interview booked. Change or cancel it instead of booking another."),
             code="already_booked",
         )
     rules = selectors.interview_settings_get()
-    follow_up_of = interview_selectors.follow_up_outcome_for(taxpayer)
+    follow_up_of = follow_up_for(taxpayer=taxpayer)
     _check_time(rules=rules, starts_at=starts_at, now=now, language=language, follow_up=follow_up_of is not None)
     profile = getattr(taxpayer, "taxpayer_profile", None)
     audio_only = bool(profile and profile.audio_only)
@@ -170,11 +166,9 @@ def booking_create(*, taxpayer: User, starts_at: datetime, language: str, now: d
         if existing is not None and existing.starts_at == starts_at:
             return existing
         if existing is not None:
-            raise SchedulingError(_("You already have an interview booked."), code="already_booked")
+            raise DomainError(_("You already have an interview booked."), code="already_booked")
         raise _taken(language=language, now=now, starts_at=starts_at, audio_only=audio_only)
-    if follow_up_of is not None:
-        follow_up_of.follow_up_booking = booking
-        follow_up_of.save(update_fields=["follow_up_booking"])
+    signals.booking_created.send(sender=Booking, booking=booking, follow_up_of=follow_up_of)
     audit_append(
         actor=taxpayer,
         action="booking.create",
@@ -202,9 +196,9 @@ def booking_reschedule(
     now = now or timezone.now()
     booking = Booking.objects.select_for_update().get(pk=booking.pk)
     if booking.status != Booking.Status.ACTIVE:
-        raise SchedulingError(_("This interview is no longer booked, so it cannot be changed."), code="not_active")
+        raise DomainError(_("This interview is no longer booked, so it cannot be changed."), code="not_active")
     if booking.starts_at == starts_at:
-        raise SchedulingError(_("That is already the time of your interview."), code="same_time")
+        raise DomainError(_("That is already the time of your interview."), code="same_time")
     rules = selectors.interview_settings_get()
     _check_time(rules=rules, starts_at=starts_at, now=now, language=booking.language)
     candidates = _free_agents(
@@ -242,7 +236,7 @@ def booking_cancel(
 
     booking = Booking.objects.select_for_update().get(pk=booking.pk)
     if booking.status != Booking.Status.ACTIVE:
-        raise SchedulingError(_("This interview is no longer booked."), code="not_active")
+        raise DomainError(_("This interview is no longer booked."), code="not_active")
     booking.status = Booking.Status.CANCELLED
     booking.cancel_reason = reason
     booking.sequence += 1
@@ -267,7 +261,7 @@ def booking_for_token(*, token: str) -> Booking | None:
 def interview_settings_update(*, updated_by: User, values: dict) -> InterviewSettings:
     """Change the interview rules; bookings already made keep their times."""
     if not updated_by.is_supervisor:
-        raise SchedulingError(_("Only supervisors can change interview settings."), code="role")
+        raise DomainError(_("Only supervisors can change interview settings."), code="role")
     rules = selectors.interview_settings_get()
     for name, value in values.items():
         setattr(rules, name, value)
@@ -279,9 +273,9 @@ def interview_settings_update(*, updated_by: User, values: dict) -> InterviewSet
 
 def _check_editor(*, editor: User, agent: User) -> None:
     if not (editor.is_supervisor or (editor.is_agent and editor.pk == agent.pk)):
-        raise SchedulingError(_("You can only change your own hours."), code="role")
+        raise DomainError(_("You can only change your own hours."), code="role")
     if not agent.is_agent:
-        raise SchedulingError(_("Working hours are kept for agents only."), code="role")
+        raise DomainError(_("Working hours are kept for agents only."), code="role")
 
 
 @transaction.atomic
@@ -291,13 +285,13 @@ def weekly_hours_set(*, editor: User, agent: User, ranges: list[tuple[int, time,
     by_day: dict[int, list[tuple[time, time]]] = {}
     for weekday, start, end in ranges:
         if end <= start:
-            raise SchedulingError(_("Each range must end after it starts."), code="range")
+            raise DomainError(_("Each range must end after it starts."), code="range")
         by_day.setdefault(weekday, []).append((start, end))
     for day_ranges in by_day.values():
         day_ranges.sort()
         for (_s1, end1), (start2, _e2) in zip(day_ranges, day_ranges[1:], strict=False):
             if start2 < end1:
-                raise SchedulingError(_("Ranges on the same day must not overlap."), code="overlap")
+                raise DomainError(_("Ranges on the same day must not overlap."), code="overlap")
     WeeklyHours.objects.filter(agent=agent).delete()
     WeeklyHours.objects.bulk_create(
         WeeklyHours(agent=agent, weekday=weekday, start=start, end=end) for weekday, start, end in ranges
@@ -330,13 +324,13 @@ def date_exception_add(
     now = now or timezone.now()
     _check_editor(editor=editor, agent=agent)
     if (start is None) != (end is None) or (start is not None and end <= start):
-        raise SchedulingError(_("Give both times, with the end after the start, or mark the whole day."))
+        raise DomainError(_("Give both times, with the end after the start, or mark the whole day."))
     if kind == DateException.Kind.EXTRA and start is None:
-        raise SchedulingError(_("Extra hours need a start and an end time."))
+        raise DomainError(_("Extra hours need a start and an end time."))
     if day < now.astimezone(ZoneInfo(agent.time_zone)).date():
-        raise SchedulingError(_("Choose today or a later date."), code="past")
+        raise DomainError(_("Choose today or a later date."), code="past")
     if day > selectors.LAST_DAY:
-        raise SchedulingError(
+        raise DomainError(
             _("Choose a date from %(first)s to %(last)s.")
             % {"first": selectors.FIRST_DAY.year, "last": selectors.LAST_DAY.year},
             code="range",
@@ -347,8 +341,8 @@ def date_exception_add(
         same_day = same_day.filter(Q(start__isnull=True) | Q(start__lt=end, end__gt=start))
     if same_day.exists():
         if kind == DateException.Kind.TIME_OFF:
-            raise SchedulingError(_("This overlaps time off already set for that day."), code="overlap")
-        raise SchedulingError(_("This overlaps extra hours already set for that day."), code="overlap")
+            raise DomainError(_("This overlaps time off already set for that day."), code="overlap")
+        raise DomainError(_("This overlaps extra hours already set for that day."), code="overlap")
     exception = DateException.objects.create(agent=agent, kind=kind, date=day, start=start, end=end, created_by=editor)
     audit_append(actor=editor, action="hours.exception_add", obj=agent, details=_exception_details(exception))
     moved: list[Booking] = []
@@ -434,9 +428,9 @@ def booking_ics(*, booking: Booking, cancelled: bool = False) -> bytes:
     event.add(
         "description",
         _("Your video interview to confirm your identity. Reference: %(reference)s. Join from: %(url)s")
-        % {"reference": booking.reference, "url": f"{django_settings.SITE_URL}{reverse('accounts:taxpayer_home')}"},
+        % {"reference": booking.reference, "url": f"{django_settings.SITE_URL}{reverse('operations:taxpayer_home')}"},
     )
-    event.add("url", f"{django_settings.SITE_URL}{reverse('accounts:taxpayer_home')}")
+    event.add("url", f"{django_settings.SITE_URL}{reverse('operations:taxpayer_home')}")
     calendar.add_component(event)
     return calendar.to_ical()
 
@@ -458,7 +452,7 @@ def _notification_mail(*, booking: Booking, kind: str) -> EmailMessage:
             "user": taxpayer,
             "zone_name": taxpayer.get_time_zone_display(),
             "site_url": django_settings.SITE_URL,
-            "home_url": f"{django_settings.SITE_URL}{reverse('accounts:taxpayer_home')}",
+            "home_url": f"{django_settings.SITE_URL}{reverse('operations:taxpayer_home')}",
             "book_url": f"{django_settings.SITE_URL}{reverse('scheduling:book')}",
             "rules": selectors.interview_settings_get(),
         }
@@ -557,6 +551,71 @@ def no_shows_mark(*, now: datetime | None = None, batch: int = 200) -> int:
             booking_mark_no_show(booking=booking)
             marked += 1
     return marked
+
+
+@transaction.atomic
+def booking_create_now(*, taxpayer: User, agent: User, language: str, audio_only: bool, now: datetime) -> Booking:
+    """A talk-now booking: the taxpayer's interview with this agent, starting now (the caller has
+    checked that the agent is free); the database still refuses an overlap."""
+    rules = selectors.interview_settings_get()
+    ends_at = now + timedelta(minutes=rules.interview_minutes)
+    booking = Booking.objects.create(
+        reference=_new_reference(),
+        taxpayer=taxpayer,
+        agent=agent,
+        language=language,
+        audio_only=audio_only,
+        starts_at=now,
+        ends_at=ends_at,
+        blocked_until=ends_at + timedelta(minutes=rules.buffer_minutes),
+        confirmed_at=now,
+    )
+    audit_append(
+        actor=agent,
+        action="booking.create",
+        obj=booking,
+        details={"starts_at": now, "agent": agent.pk, "language": language, "origin": "talk_now"},
+    )
+    signals.booking_created.send(sender=Booking, booking=booking, follow_up_of=None)
+    return booking
+
+
+@transaction.atomic
+def booking_agent_set(*, booking: Booking, agent: User, actor: User) -> Booking:
+    """Give a booking to another agent (the caller has checked they may take it); refused with
+    "has another interview then" when the database finds an overlap."""
+    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    previous = booking.agent_id
+    booking.agent = agent
+    try:
+        with transaction.atomic():
+            booking.save(update_fields=["agent", "updated_at"])
+    except IntegrityError:
+        raise DomainError(_("%(name)s has another interview then.") % {"name": agent.full_name}, code="busy")
+    audit_append(actor=actor, action="booking.reassign", obj=booking, details={"from": previous, "to": agent.pk})
+    return booking
+
+
+def booking_mark_joined(*, booking: Booking, now: datetime) -> None:
+    """The taxpayer reached the waiting room: the first time counts (call it inside a transaction)."""
+    if booking.taxpayer_joined_at is None:
+        booking.taxpayer_joined_at = now
+        booking.save(update_fields=["taxpayer_joined_at", "updated_at"])
+
+
+def booking_complete(*, booking: Booking, actor: User) -> None:
+    """The interview took place: the booking is complete and its manage links stop working
+    (call it inside a transaction; nothing happens unless the booking is active)."""
+    if booking.status == Booking.Status.ACTIVE:
+        booking.status = Booking.Status.COMPLETED
+        booking.save(update_fields=["status", "updated_at"])
+        booking.links.all().delete()
+        audit_append(actor=actor, action="booking.complete", obj=booking)
+
+
+def booking_forget_join_times(*, bookings) -> int:
+    """Retention: forget when the taxpayers of these bookings reached the waiting room."""
+    return bookings.filter(taxpayer_joined_at__isnull=False).update(taxpayer_joined_at=None)
 
 
 def booking_mark_no_show(*, booking: Booking) -> None:

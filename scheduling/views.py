@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.decorators import role_required
 from accounts.models import User
-from interviews import selectors as interview_selectors
+from accounts.selectors import identity_verification_for
+from core.decorators import role_required
+from core.errors import DomainError
 from scheduling import forms, selectors, services
 from scheduling.models import Booking, DateException
 
@@ -32,7 +33,7 @@ def _picker_context(request: HttpRequest, *, taxpayer: User, language: str, book
     """Open times for a taxpayer, a week of days at a time, in their own time zone."""
     zone = ZoneInfo(taxpayer.time_zone)
     profile = getattr(taxpayer, "taxpayer_profile", None)
-    follow_up = booking is None and interview_selectors.follow_up_outcome_for(taxpayer) is not None
+    follow_up = booking is None and services.follow_up_for(taxpayer=taxpayer) is not None
     open_times = selectors.open_times_list(
         language=language,
         now=timezone.now(),
@@ -59,7 +60,7 @@ def _picker_context(request: HttpRequest, *, taxpayer: User, language: str, book
     }
 
 
-def _suggestions_context(error: services.SchedulingError, zone: ZoneInfo) -> list[datetime]:
+def _suggestions_context(error: DomainError, zone: ZoneInfo) -> list[datetime]:
     return [suggestion.starts_at.astimezone(zone) for suggestion in error.suggestions]
 
 
@@ -70,7 +71,7 @@ def book(request: HttpRequest) -> HttpResponse:
     existing = selectors.active_booking_for(taxpayer=taxpayer)
     if existing is not None and request.method == "GET":
         messages.info(request, _("You already have an interview booked. You can change its time here."))
-        return redirect("accounts:taxpayer_home")
+        return redirect("operations:taxpayer_home")
     offered = selectors.interview_settings_get().languages_offered
     language = request.POST.get("language") or request.GET.get("language") or taxpayer.preferred_language
     if language not in offered:
@@ -83,12 +84,12 @@ def book(request: HttpRequest) -> HttpResponse:
                 services.booking_create(
                     taxpayer=taxpayer, starts_at=form.cleaned_data["starts_at"], language=form.cleaned_data["language"]
                 )
-            except services.SchedulingError as exc:
+            except DomainError as exc:
                 error, status = exc.message, 409 if exc.code == "taken" else 400
                 suggestions = _suggestions_context(exc, ZoneInfo(taxpayer.time_zone))
             else:
                 messages.success(request, _("Your interview is booked. We have emailed you the details."))
-                return redirect("accounts:taxpayer_home")
+                return redirect("operations:taxpayer_home")
         else:
             error, status = _("Choose a time from the list."), 400
     context = _picker_context(request, taxpayer=taxpayer, language=language)
@@ -99,7 +100,7 @@ def book(request: HttpRequest) -> HttpResponse:
             "language_form": forms.LanguageFilterForm(initial={"language": language}),
             "offered": offered,
             "rules": selectors.interview_settings_get(),
-            "verified": interview_selectors.identity_status_for(taxpayer),
+            "verified": identity_verification_for(user=taxpayer),
         }
     )
     return render(request, "scheduling/book.html", context, status=status)
@@ -114,7 +115,7 @@ def _reschedule(request: HttpRequest, *, booking: Booking, template_context: dic
             try:
                 actor = request.user if request.user.is_authenticated else None
                 services.booking_reschedule(booking=booking, starts_at=form.cleaned_data["starts_at"], actor=actor)
-            except services.SchedulingError as exc:
+            except DomainError as exc:
                 error, status = exc.message, 409 if exc.code == "taken" else 400
                 suggestions = _suggestions_context(exc, ZoneInfo(taxpayer.time_zone))
             else:
@@ -131,7 +132,7 @@ def _reschedule(request: HttpRequest, *, booking: Booking, template_context: dic
 def _no_booking_redirect(request: HttpRequest) -> HttpResponse:
     """Home, saying why: a page about the taxpayer's booking was opened with none booked (Back, a stale link)."""
     messages.info(request, _("You have no interview booked."))
-    return redirect("accounts:taxpayer_home")
+    return redirect("operations:taxpayer_home")
 
 
 @role_required(User.Role.TAXPAYER)
@@ -140,7 +141,7 @@ def my_reschedule(request: HttpRequest) -> HttpResponse:
     booking = selectors.active_booking_for(taxpayer=request.user)
     if booking is None:
         return _no_booking_redirect(request)
-    return _reschedule(request, booking=booking, template_context={}, done_url="accounts:taxpayer_home")
+    return _reschedule(request, booking=booking, template_context={}, done_url="operations:taxpayer_home")
 
 
 @role_required(User.Role.TAXPAYER)
@@ -152,13 +153,13 @@ def my_cancel(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             services.booking_cancel(booking=booking, actor=request.user)
-        except services.SchedulingError as error:  # it ended or was cancelled meanwhile
+        except DomainError as error:  # it ended or was cancelled meanwhile
             messages.info(request, error.message)
         else:
             messages.success(request, _("Your interview is cancelled. You can book a new one at any time."))
-        return redirect("accounts:taxpayer_home")
+        return redirect("operations:taxpayer_home")
     return render(
-        request, "scheduling/cancel.html", {"booking": booking, "keep_url": reverse("accounts:taxpayer_home")}
+        request, "scheduling/cancel.html", {"booking": booking, "keep_url": reverse("operations:taxpayer_home")}
     )
 
 
@@ -195,7 +196,7 @@ def manage_cancel(request: HttpRequest, token: str) -> HttpResponse:
             return render(request, "scheduling/cancel.html", {"booking": booking, "keep_url": keep_url})
         try:
             services.booking_cancel(booking=booking)
-        except services.SchedulingError:  # it ended or was cancelled meanwhile: the link no longer works
+        except DomainError:  # it ended or was cancelled meanwhile: the link no longer works
             return render(request, "scheduling/manage_invalid.html", status=404)
         return render(request, "scheduling/manage_cancelled.html", {"booking": booking})
 
@@ -311,7 +312,7 @@ def hours(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                         )
                         % {"moved": len(moved), "cancelled": len(cancelled)},
                     )
-            except services.SchedulingError as error:
+            except DomainError as error:
                 bound.add_error(None, error.message)
             else:
                 return redirect(request.path)

@@ -151,7 +151,7 @@ class VerifiedOutcomeFactory(factory.django.DjangoModelFactory):
     """A verified outcome of a completed video interview, made straight in the database."""
 
     class Meta:
-        model = "interviews.VerificationOutcome"
+        model = "verification.VerificationOutcome"
 
     session = factory.LazyAttribute(
         lambda outcome: apps.get_model("interviews", "InterviewSession").objects.create(

@@ -6,7 +6,19 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ["accounts", "config", "scheduling", "interviews", "operations", "templates", "locale", "manage.py"]
+SOURCES = [
+    "core",
+    "audit",
+    "accounts",
+    "config",
+    "scheduling",
+    "interviews",
+    "verification",
+    "operations",
+    "templates",
+    "locale",
+    "manage.py",
+]
 
 
 def _statistics(po_file: Path) -> str:

@@ -13,9 +13,9 @@ from django.utils.http import urlsafe_base64_decode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
-from accounts.errors import AccountError
 from accounts.models import AgentLanguage, TaxpayerProfile, User
 from accounts.tasks import send_verification_email
+from core.errors import DomainError
 from tests import factories
 from tests.conftest import totp_code
 
@@ -148,7 +148,7 @@ def test_email_verify_refuses_an_expired_token_with_code_expired(unverified_taxp
         token = services.email_verification_token(user=unverified_taxpayer)
     with (
         time_machine.travel(step_start + settings.EMAIL_VERIFICATION_MAX_AGE + timedelta(seconds=1), tick=False),
-        pytest.raises(AccountError) as error,
+        pytest.raises(DomainError) as error,
     ):
         services.email_verify(token=token)
 
@@ -163,7 +163,7 @@ def test_email_verify_refuses_a_tampered_token(unverified_taxpayer):
     payload, rest = token.split(":", 1)
     tampered = f"{payload[:-1]}{'A' if payload[-1] != 'A' else 'B'}:{rest}"
 
-    with pytest.raises(AccountError) as error:
+    with pytest.raises(DomainError) as error:
         services.email_verify(token=tampered)
 
     assert error.value.code == "invalid"
@@ -174,7 +174,7 @@ def test_email_verify_refuses_a_tampered_token(unverified_taxpayer):
 def test_email_verify_refuses_a_token_signed_for_another_purpose(unverified_taxpayer):
     token = signing.dumps({"uid": unverified_taxpayer.pk, "email": unverified_taxpayer.email})
 
-    with pytest.raises(AccountError) as error:
+    with pytest.raises(DomainError) as error:
         services.email_verify(token=token)
 
     assert error.value.code == "invalid"
@@ -186,7 +186,7 @@ def test_email_verify_refuses_a_token_issued_before_the_email_changed(unverified
     token = services.email_verification_token(user=unverified_taxpayer)
     User.objects.filter(pk=unverified_taxpayer.pk).update(email="changed@example.org")
 
-    with pytest.raises(AccountError) as error:
+    with pytest.raises(DomainError) as error:
         services.email_verify(token=token)
 
     assert error.value.code == "invalid"
@@ -198,7 +198,7 @@ def test_email_verify_refuses_a_token_for_a_deleted_account(unverified_taxpayer)
     token = services.email_verification_token(user=unverified_taxpayer)
     unverified_taxpayer.delete()
 
-    with pytest.raises(AccountError) as error:
+    with pytest.raises(DomainError) as error:
         services.email_verify(token=token)
 
     assert error.value.code == "invalid"
@@ -302,7 +302,7 @@ def test_profile_update_saves_name_language_time_zone_and_needs(taxpayer):
 def test_profile_update_refuses_fields_outside_name_language_and_time_zone(taxpayer, field, value):
     before = User.objects.values().get(pk=taxpayer.pk)
 
-    with pytest.raises(AccountError) as error:
+    with pytest.raises(DomainError) as error:
         services.profile_update(user=taxpayer, fields={"full_name": "Changed Name", field: value})
 
     assert error.value.message == "That field cannot be changed here."
@@ -331,7 +331,7 @@ def test_profile_update_creates_a_missing_taxpayer_profile(db):
 
 
 def test_profile_update_refuses_a_time_zone_that_is_not_offered(taxpayer):
-    with pytest.raises(AccountError):
+    with pytest.raises(DomainError):
         services.profile_update(user=taxpayer, fields={"time_zone": "Mars/Olympus"})
 
     taxpayer.refresh_from_db()
@@ -350,7 +350,7 @@ def test_language_set_remembers_an_offered_language(taxpayer):
 
 @pytest.mark.parametrize("language", ["fr", "xx", ""])
 def test_language_set_refuses_a_language_that_is_not_offered(taxpayer, language):
-    with pytest.raises(AccountError):
+    with pytest.raises(DomainError):
         services.language_set(user=taxpayer, language=language)
 
     taxpayer.refresh_from_db()
@@ -413,7 +413,7 @@ def test_staff_create_mails_an_invitation_with_a_password_link(supervisor, djang
 def test_staff_create_is_refused_to_anyone_but_a_supervisor(request, creator, django_capture_on_commit_callbacks):
     created_by = request.getfixturevalue(creator)
 
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(AccountError) as error:
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(DomainError) as error:
         create_staff(created_by)
 
     assert error.value.message == "Only supervisors can create staff accounts."
@@ -423,7 +423,7 @@ def test_staff_create_is_refused_to_anyone_but_a_supervisor(request, creator, dj
 
 @pytest.mark.parametrize("role", [User.Role.TAXPAYER, "admin", ""])
 def test_staff_create_refuses_roles_other_than_agent_and_supervisor(supervisor, role):
-    with pytest.raises(AccountError) as error:
+    with pytest.raises(DomainError) as error:
         create_staff(supervisor, role=role)
 
     assert error.value.message == "Staff accounts are for agents and supervisors."
@@ -431,7 +431,7 @@ def test_staff_create_refuses_roles_other_than_agent_and_supervisor(supervisor, 
 
 
 def test_staff_create_requires_at_least_one_language(supervisor):
-    with pytest.raises(AccountError) as error:
+    with pytest.raises(DomainError) as error:
         create_staff(supervisor, languages=[])
 
     assert error.value.message == "Choose at least one language."
@@ -440,7 +440,7 @@ def test_staff_create_requires_at_least_one_language(supervisor):
 
 @pytest.mark.parametrize("languages", [["fr"], ["en", "xx"]])
 def test_staff_create_refuses_languages_that_are_not_offered(supervisor, languages):
-    with pytest.raises(AccountError) as error:
+    with pytest.raises(DomainError) as error:
         create_staff(supervisor, languages=languages)
 
     assert error.value.message == "Choose languages from the list."
@@ -448,14 +448,14 @@ def test_staff_create_refuses_languages_that_are_not_offered(supervisor, languag
 
 
 def test_staff_create_refuses_a_time_zone_that_is_not_offered(supervisor):
-    with pytest.raises(AccountError):
+    with pytest.raises(DomainError):
         create_staff(supervisor, time_zone="Mars/Olympus")
 
     assert not User.objects.filter(email="new.agent@agency.example").exists()
 
 
 def test_staff_create_refuses_an_email_already_used_in_another_case(supervisor, taxpayer):
-    with pytest.raises(AccountError) as error:
+    with pytest.raises(DomainError) as error:
         create_staff(supervisor, email=taxpayer.email.upper())
 
     assert error.value.message == "An account with this email address already exists."
@@ -486,7 +486,7 @@ def test_staff_update_changes_name_time_zone_and_replaces_languages(supervisor, 
 def test_staff_update_refuses_languages_that_are_not_offered(supervisor, agent):
     name = agent.full_name
 
-    with pytest.raises(AccountError) as error:
+    with pytest.raises(DomainError) as error:
         services.staff_update(updated_by=supervisor, user=agent, full_name="X", languages=["fr"], time_zone="UTC")
 
     assert error.value.message == "Choose languages from the list."
@@ -496,7 +496,7 @@ def test_staff_update_refuses_languages_that_are_not_offered(supervisor, agent):
 
 
 def test_staff_update_refuses_a_time_zone_that_is_not_offered(supervisor, agent):
-    with pytest.raises(AccountError):
+    with pytest.raises(DomainError):
         services.staff_update(
             updated_by=supervisor, user=agent, full_name="X", languages=["en"], time_zone="Mars/Olympus"
         )
@@ -508,7 +508,7 @@ def test_staff_update_refuses_a_time_zone_that_is_not_offered(supervisor, agent)
 def test_staff_update_is_refused_to_an_agent(agent):
     other = factories.AgentFactory(full_name="Kept Name")
 
-    with pytest.raises(AccountError) as error:
+    with pytest.raises(DomainError) as error:
         services.staff_update(updated_by=agent, user=other, full_name="Changed", languages=["es"], time_zone="UTC")
 
     assert error.value.message == "Only supervisors can change staff accounts."
@@ -520,7 +520,7 @@ def test_staff_update_is_refused_to_an_agent(agent):
 def test_staff_update_refuses_a_taxpayer_target(supervisor, taxpayer):
     name = taxpayer.full_name
 
-    with pytest.raises(AccountError):
+    with pytest.raises(DomainError):
         services.staff_update(updated_by=supervisor, user=taxpayer, full_name="X", languages=["en"], time_zone="UTC")
 
     taxpayer.refresh_from_db()
@@ -531,7 +531,7 @@ def test_staff_update_refuses_a_taxpayer_target(supervisor, taxpayer):
 def test_staff_update_requires_at_least_one_language(supervisor, agent):
     name = agent.full_name
 
-    with pytest.raises(AccountError) as error:
+    with pytest.raises(DomainError) as error:
         services.staff_update(updated_by=supervisor, user=agent, full_name="X", languages=[], time_zone="UTC")
 
     assert error.value.message == "Choose at least one language."
@@ -567,7 +567,7 @@ def test_two_factor_reset_is_refused_to_anyone_but_a_supervisor(request, resette
     target = factories.AgentFactory()
     device = factories.TOTPDeviceFactory(user=target)
 
-    with pytest.raises(AccountError) as error:
+    with pytest.raises(DomainError) as error:
         services.two_factor_reset(reset_by=request.getfixturevalue(resetter), user=target)
 
     assert error.value.message == "Only supervisors can reset a second factor."
@@ -577,7 +577,7 @@ def test_two_factor_reset_is_refused_to_anyone_but_a_supervisor(request, resette
 def test_two_factor_reset_refuses_a_taxpayer_target(supervisor, taxpayer):
     device = factories.TOTPDeviceFactory(user=taxpayer)
 
-    with pytest.raises(AccountError) as error:
+    with pytest.raises(DomainError) as error:
         services.two_factor_reset(reset_by=supervisor, user=taxpayer)
 
     assert error.value.message == "Only staff accounts have a second factor."
@@ -602,7 +602,7 @@ def test_totp_verify_accepts_the_code_of_the_previous_step(agent_device, step_st
 
 
 def test_totp_verify_refuses_a_code_two_steps_old(agent_device, step_start):
-    with time_machine.travel(step_start, tick=False), pytest.raises(AccountError) as error:
+    with time_machine.travel(step_start, tick=False), pytest.raises(DomainError) as error:
         services.totp_verify(device=agent_device, code=totp_code(agent_device, offset=-2))
 
     assert error.value.code == "invalid"
@@ -613,7 +613,7 @@ def test_totp_verify_refuses_the_same_code_used_twice(agent_device, step_start):
         code = totp_code(agent_device)
         services.totp_verify(device=agent_device, code=code)
 
-        with pytest.raises(AccountError) as error:
+        with pytest.raises(DomainError) as error:
             services.totp_verify(device=agent_device, code=code)
 
     assert error.value.code == "invalid"
@@ -623,7 +623,7 @@ def test_totp_verify_refuses_the_same_code_used_twice(agent_device, step_start):
 
 
 def test_totp_verify_refuses_a_wrong_code_and_counts_the_failure(agent_device, step_start):
-    with time_machine.travel(step_start, tick=False), pytest.raises(AccountError) as error:
+    with time_machine.travel(step_start, tick=False), pytest.raises(DomainError) as error:
         services.totp_verify(device=agent_device, code=wrong_code(agent_device))
 
     assert error.value.code == "invalid"
@@ -635,12 +635,12 @@ def test_totp_verify_throttles_the_device_after_several_wrong_codes_even_for_the
     with time_machine.travel(step_start, tick=False) as traveller:
         # With OTP_TOTP_THROTTLE_FACTOR = 1 the n-th wrong code asks for a pause of 2**(n-1) seconds.
         for pause in (1, 2, 0):
-            with pytest.raises(AccountError) as error:
+            with pytest.raises(DomainError) as error:
                 services.totp_verify(device=agent_device, code=wrong_code(agent_device))
             assert error.value.code == "invalid"
             traveller.shift(timedelta(seconds=pause))
 
-        with pytest.raises(AccountError) as error:
+        with pytest.raises(DomainError) as error:
             services.totp_verify(device=agent_device, code=totp_code(agent_device))
 
     assert error.value.code == "throttled"
@@ -651,9 +651,9 @@ def test_totp_verify_throttles_the_device_after_several_wrong_codes_even_for_the
 
 def test_totp_verify_accepts_the_right_code_once_the_throttle_pause_is_over(agent_device, step_start):
     with time_machine.travel(step_start, tick=False) as traveller:
-        with pytest.raises(AccountError):
+        with pytest.raises(DomainError):
             services.totp_verify(device=agent_device, code=wrong_code(agent_device))
-        with pytest.raises(AccountError) as error:
+        with pytest.raises(DomainError) as error:
             services.totp_verify(device=agent_device, code=totp_code(agent_device))
         assert error.value.code == "throttled"
         traveller.shift(timedelta(seconds=1))
@@ -702,7 +702,7 @@ def test_totp_device_confirm_confirms_the_device_and_drops_other_pending_ones(ag
 def test_totp_device_confirm_with_a_wrong_code_leaves_it_pending_and_keeps_the_failure_count(agent, step_start):
     device = services.totp_device_pending(user=agent)
 
-    with time_machine.travel(step_start, tick=False), pytest.raises(AccountError):
+    with time_machine.travel(step_start, tick=False), pytest.raises(DomainError):
         services.totp_device_confirm(device=device, code=wrong_code(device))
 
     device.refresh_from_db()
@@ -738,7 +738,7 @@ def test_agent_languages_set_replaces_the_languages(agent):
 
 
 def test_agent_languages_set_refuses_unknown_languages_and_keeps_the_old_ones(agent):
-    with pytest.raises(AccountError):
+    with pytest.raises(DomainError):
         services.agent_languages_set(user=agent, languages=["es", "xx"])
 
     assert list(AgentLanguage.objects.filter(agent=agent).values_list("language", flat=True)) == ["en"]
@@ -756,7 +756,7 @@ def test_a_verified_taxpayers_name_and_identity_details_cannot_change(taxpayer, 
     factories.VerifiedOutcomeFactory(taxpayer=taxpayer)
     profile = taxpayer.taxpayer_profile
 
-    with pytest.raises(AccountError, match="checked in your interview"):
+    with pytest.raises(DomainError, match="checked in your interview"):
         services.profile_update(
             user=taxpayer, fields=fields | {"preferred_language": "es"}, profile_fields=profile_fields
         )
@@ -781,7 +781,7 @@ def test_a_verified_taxpayer_still_changes_language_and_contact_details(taxpayer
 
 
 def test_staff_changes_go_in_the_audit_trail(supervisor, django_capture_on_commit_callbacks):
-    from interviews.models import AuditRecord
+    from audit.models import AuditRecord
 
     with django_capture_on_commit_callbacks(execute=True):
         agent = create_staff(supervisor)

@@ -91,9 +91,9 @@ def test_home_shows_the_welcome_page_to_anonymous_visitors(client):
 @pytest.mark.parametrize(
     ("client_fixture", "home"),
     [
-        ("taxpayer_client", "accounts:taxpayer_home"),
-        ("agent_client", "accounts:agent_home"),
-        ("supervisor_client", "accounts:supervisor_home"),
+        ("taxpayer_client", "operations:taxpayer_home"),
+        ("agent_client", "operations:agent_home"),
+        ("supervisor_client", "operations:supervisor_home"),
     ],
 )
 def test_home_sends_each_signed_in_role_to_its_own_page(request, client_fixture, home):
@@ -259,9 +259,9 @@ def test_signup_mail_link_activates_the_account_and_lets_the_taxpayer_log_in(
     assert verified.url == reverse("accounts:login")
     assert messages_of(verified) == ["Your email address is confirmed. You can log in now."]
     assert logged_in.status_code == 302
-    assert logged_in.url == reverse("accounts:taxpayer_home")
+    assert logged_in.url == reverse("operations:taxpayer_home")
     assert signed_in_user_id(client) == User.objects.get(email=SIGNUP["email"]).pk
-    assert client.get(reverse("accounts:taxpayer_home")).status_code == 200
+    assert client.get(reverse("operations:taxpayer_home")).status_code == 200
 
 
 # verify_email
@@ -354,7 +354,7 @@ def test_taxpayer_logs_in_with_email_in_any_case(client, taxpayer):
     response = log_in(client, taxpayer.email.upper())
 
     assert response.status_code == 302
-    assert response.url == reverse("accounts:taxpayer_home")
+    assert response.url == reverse("operations:taxpayer_home")
     assert signed_in_user_id(client) == taxpayer.pk
 
 
@@ -416,7 +416,7 @@ def test_login_ignores_a_next_address_on_another_site(client, taxpayer, next_url
 
     assert page.context["next"] == ""
     assert response.status_code == 302
-    assert response.url == reverse("accounts:taxpayer_home")
+    assert response.url == reverse("operations:taxpayer_home")
 
 
 @pytest.mark.parametrize("next_url", ["garbage", "-1", "home"])
@@ -426,15 +426,15 @@ def test_login_ignores_a_next_address_that_is_not_a_path(client, taxpayer, next_
     again = client.get(reverse("accounts:login"), {"next": next_url})  # now signed in
 
     assert page.context["next"] == ""
-    assert (response.status_code, response.url) == (302, reverse("accounts:taxpayer_home"))
-    assert (again.status_code, again.url) == (302, reverse("accounts:taxpayer_home"))
+    assert (response.status_code, response.url) == (302, reverse("operations:taxpayer_home"))
+    assert (again.status_code, again.url) == (302, reverse("operations:taxpayer_home"))
 
 
 def test_login_page_sends_a_signed_in_person_home(taxpayer_client):
     response = taxpayer_client.get(reverse("accounts:login"))
 
     assert response.status_code == 302
-    assert response.url == reverse("accounts:taxpayer_home")
+    assert response.url == reverse("operations:taxpayer_home")
 
 
 def test_login_page_sends_a_signed_in_person_to_a_local_next_but_not_another_site(taxpayer_client):
@@ -442,7 +442,7 @@ def test_login_page_sends_a_signed_in_person_to_a_local_next_but_not_another_sit
     foreign = taxpayer_client.get(reverse("accounts:login"), {"next": "https://evil.example/"})
 
     assert local.url == reverse("accounts:profile")
-    assert foreign.url == reverse("accounts:taxpayer_home")
+    assert foreign.url == reverse("operations:taxpayer_home")
 
 
 # login lockout
@@ -469,7 +469,7 @@ def test_someone_elses_failures_on_a_shared_connection_do_not_lock_an_account_ou
     same_address = log_in(client, taxpayer.email, REMOTE_ADDR="10.1.1.1")
 
     assert same_address.status_code == 302
-    assert same_address.url == reverse("accounts:taxpayer_home")
+    assert same_address.url == reverse("operations:taxpayer_home")
 
 
 def test_login_lockout_ends_after_the_cool_off_time(client, taxpayer, step_start):
@@ -480,7 +480,7 @@ def test_login_lockout_ends_after_the_cool_off_time(client, taxpayer, step_start
         unlocked = log_in(client, taxpayer.email)
 
     assert unlocked.status_code == 302
-    assert unlocked.url == reverse("accounts:taxpayer_home")
+    assert unlocked.url == reverse("operations:taxpayer_home")
 
 
 def test_login_attempt_during_the_lockout_does_not_extend_it(client, taxpayer, step_start):
@@ -551,8 +551,8 @@ def test_code_page_opens_after_the_password_step(client, agent_device, agent):
 @pytest.mark.parametrize(
     ("user_fixture", "device_fixture", "home"),
     [
-        ("agent", "agent_device", "accounts:agent_home"),
-        ("supervisor", "supervisor_device", "accounts:supervisor_home"),
+        ("agent", "agent_device", "operations:agent_home"),
+        ("supervisor", "supervisor_device", "operations:supervisor_home"),
     ],
 )
 def test_right_code_logs_staff_in_to_their_own_home(client, request, user_fixture, device_fixture, home, step_start):
@@ -579,7 +579,7 @@ def test_code_with_a_space_in_the_middle_is_accepted(client, agent_device, agent
         response = client.post(reverse("accounts:two_factor"), {"code": f"{code[:3]} {code[3:]}"})
 
     assert response.status_code == 302
-    assert response.url == reverse("accounts:agent_home")
+    assert response.url == reverse("operations:agent_home")
 
 
 def test_wrong_code_shows_the_error_and_does_not_log_in(client, agent_device, agent, step_start):
@@ -715,7 +715,7 @@ def test_pending_code_step_still_works_just_before_it_expires(client, agent_devi
         response = client.post(reverse("accounts:two_factor"), {"code": totp_code(agent_device)})
 
     assert response.status_code == 302
-    assert response.url == reverse("accounts:agent_home")
+    assert response.url == reverse("operations:agent_home")
 
 
 def test_code_page_sends_to_setup_when_the_authenticator_was_removed_meanwhile(client, agent_device, agent):
@@ -750,7 +750,7 @@ def test_foreign_next_address_is_ignored_after_the_code_step(client, supervisor_
             reverse("accounts:two_factor"), {"code": totp_code(supervisor_device), "next": "https://evil.example/"}
         )
 
-    assert response.url == reverse("accounts:supervisor_home")
+    assert response.url == reverse("operations:supervisor_home")
 
 
 # authenticator setup
@@ -786,13 +786,13 @@ def test_setup_confirms_the_pending_device_with_its_code_and_logs_in(client, age
         response = client.post(reverse("accounts:two_factor_setup"), {"code": totp_code(device)})
 
     assert response.status_code == 302
-    assert response.url == reverse("accounts:agent_home")
+    assert response.url == reverse("operations:agent_home")
     assert messages_of(response) == ["Your authenticator app is set up. You will need it each time you log in."]
     device.refresh_from_db()
     assert device.confirmed is True
     assert signed_in_user_id(client) == agent.pk
     assert client.session[DEVICE_ID_SESSION_KEY] == device.persistent_id
-    assert client.get(reverse("accounts:agent_home")).status_code == 200
+    assert client.get(reverse("operations:agent_home")).status_code == 200
 
 
 def test_setup_with_a_wrong_code_keeps_the_device_pending_and_does_not_log_in(client, agent, step_start):
@@ -835,9 +835,9 @@ def test_setup_page_expires_with_the_pending_login(client, agent, step_start):
 # role pages
 
 ROLE_PAGES = [
-    ("accounts:taxpayer_home", None),
-    ("accounts:agent_home", None),
-    ("accounts:supervisor_home", None),
+    ("operations:taxpayer_home", None),
+    ("operations:agent_home", None),
+    ("operations:supervisor_home", None),
     ("accounts:staff_list", None),
     ("accounts:staff_create", None),
     ("accounts:staff_edit", "member"),
@@ -884,33 +884,37 @@ def test_staff_logged_in_without_a_code_are_sent_to_login(request, user_fixture,
 
 
 def test_taxpayer_home_greets_the_taxpayer(taxpayer_client, taxpayer):
-    response = taxpayer_client.get(reverse("accounts:taxpayer_home"))
+    response = taxpayer_client.get(reverse("operations:taxpayer_home"))
 
     assert response.status_code == 200
     assert f"Hello {taxpayer.first_name}." in response.content.decode()
-    assert nav_names(response) >= {"accounts:taxpayer_home", "accounts:profile"}
-    assert nav_names(response).isdisjoint({"accounts:agent_home", "accounts:supervisor_home", "accounts:staff_list"})
+    assert nav_names(response) >= {"operations:taxpayer_home", "accounts:profile"}
+    assert nav_names(response).isdisjoint(
+        {"operations:agent_home", "operations:supervisor_home", "accounts:staff_list"}
+    )
 
 
 def test_agent_home_lists_the_agents_working_hours(agent_client, agent):
     factories.WeeklyHoursFactory(agent=agent, weekday=2)
 
-    response = agent_client.get(reverse("accounts:agent_home"))
+    response = agent_client.get(reverse("operations:agent_home"))
 
     assert response.status_code == 200
     assert [(hours.weekday, str(hours.start), str(hours.end)) for hours in response.context["hours"]] == [
         (2, "09:00:00", "17:00:00")
     ]
     assert "Wednesday" in response.content.decode()
-    assert nav_names(response) >= {"accounts:agent_home", "accounts:profile"}
-    assert nav_names(response).isdisjoint({"accounts:taxpayer_home", "accounts:supervisor_home", "accounts:staff_list"})
+    assert nav_names(response) >= {"operations:agent_home", "accounts:profile"}
+    assert nav_names(response).isdisjoint(
+        {"operations:taxpayer_home", "operations:supervisor_home", "accounts:staff_list"}
+    )
 
 
 def test_agent_home_shows_the_agents_state_and_where_to_change_it(agent_client, agent):
-    assert 'data-agent-state="offline"' in agent_client.get(reverse("accounts:agent_home")).content.decode()
+    assert 'data-agent-state="offline"' in agent_client.get(reverse("operations:agent_home")).content.decode()
     factories.AgentStateFactory(agent=agent, state="break")
 
-    page = agent_client.get(reverse("accounts:agent_home")).content.decode()
+    page = agent_client.get(reverse("operations:agent_home")).content.decode()
 
     assert 'data-agent-state="break"' in page
     assert "On a break" in page
@@ -925,7 +929,7 @@ def test_supervisor_home_counts_people_and_lists_staff_without_an_authenticator(
     factories.TaxpayerFactory()
     factories.TaxpayerFactory(is_active=False, email_verified_at=None)
 
-    response = supervisor_client.get(reverse("accounts:supervisor_home"))
+    response = supervisor_client.get(reverse("operations:supervisor_home"))
 
     assert response.status_code == 200
     assert response.context["agent_count"] == 2
@@ -933,25 +937,25 @@ def test_supervisor_home_counts_people_and_lists_staff_without_an_authenticator(
     assert unenrolled in response.context["unenrolled"]
     assert enrolled not in response.context["unenrolled"]
     assert supervisor not in response.context["unenrolled"]
-    assert nav_names(response) >= {"accounts:supervisor_home", "accounts:staff_list", "accounts:profile"}
-    assert nav_names(response).isdisjoint({"accounts:taxpayer_home", "accounts:agent_home"})
+    assert nav_names(response) >= {"operations:supervisor_home", "accounts:staff_list", "accounts:profile"}
+    assert nav_names(response).isdisjoint({"operations:taxpayer_home", "operations:agent_home"})
 
 
 FORBIDDEN = [
-    ("taxpayer_client", "accounts:agent_home"),
-    ("taxpayer_client", "accounts:supervisor_home"),
+    ("taxpayer_client", "operations:agent_home"),
+    ("taxpayer_client", "operations:supervisor_home"),
     ("taxpayer_client", "accounts:staff_list"),
     ("taxpayer_client", "accounts:staff_create"),
     ("taxpayer_client", "accounts:staff_edit"),
     ("taxpayer_client", "accounts:staff_reset_two_factor"),
-    ("agent_client", "accounts:taxpayer_home"),
-    ("agent_client", "accounts:supervisor_home"),
+    ("agent_client", "operations:taxpayer_home"),
+    ("agent_client", "operations:supervisor_home"),
     ("agent_client", "accounts:staff_list"),
     ("agent_client", "accounts:staff_create"),
     ("agent_client", "accounts:staff_edit"),
     ("agent_client", "accounts:staff_reset_two_factor"),
-    ("supervisor_client", "accounts:taxpayer_home"),
-    ("supervisor_client", "accounts:agent_home"),
+    ("supervisor_client", "operations:taxpayer_home"),
+    ("supervisor_client", "operations:agent_home"),
 ]
 
 
@@ -1202,7 +1206,7 @@ def test_password_change_saves_the_new_password_and_keeps_the_session(agent_clie
     assert messages_of(response) == ["Your password is changed."]
     agent.refresh_from_db()
     assert agent.check_password(NEW_PASSWORD) is True
-    assert agent_client.get(reverse("accounts:agent_home")).status_code == 200
+    assert agent_client.get(reverse("operations:agent_home")).status_code == 200
 
 
 def test_password_change_with_a_wrong_old_password_changes_nothing(taxpayer_client, taxpayer):
@@ -1236,7 +1240,7 @@ def test_logout_ends_the_session(taxpayer_client):
     assert response.url == reverse("home")
     assert messages_of(response) == ["You have logged out."]
     assert signed_in_user_id(taxpayer_client) is None
-    assert taxpayer_client.get(reverse("accounts:taxpayer_home")).status_code == 302
+    assert taxpayer_client.get(reverse("operations:taxpayer_home")).status_code == 302
 
 
 # language switch and translated pages
@@ -1262,7 +1266,7 @@ def test_language_switch_saves_the_preferred_language_of_a_signed_in_person(taxp
     assert response.url == "/me/"
     taxpayer.refresh_from_db()
     assert taxpayer.preferred_language == "es"
-    page = taxpayer_client.get(reverse("accounts:taxpayer_home")).content.decode()
+    page = taxpayer_client.get(reverse("operations:taxpayer_home")).content.decode()
     assert 'lang="es"' in page
     assert "Su entrevista" in page
 
@@ -1275,7 +1279,7 @@ def test_language_switch_refuses_a_language_that_is_not_offered(taxpayer_client,
     assert response.url == "/me/"
     taxpayer.refresh_from_db()
     assert taxpayer.preferred_language == "en"
-    assert 'lang="en"' in taxpayer_client.get(reverse("accounts:taxpayer_home")).content.decode()
+    assert 'lang="en"' in taxpayer_client.get(reverse("operations:taxpayer_home")).content.decode()
 
 
 def test_language_switch_for_an_anonymous_visitor_ignores_a_language_that_is_not_offered(client):
@@ -1294,9 +1298,9 @@ def test_language_switch_ignores_a_next_address_on_another_site(client):
 @pytest.mark.parametrize(
     ("factory", "page", "spanish"),
     [
-        (factories.TaxpayerFactory, "accounts:taxpayer_home", "Su entrevista"),
-        (factories.AgentFactory, "accounts:agent_home", "Trabajo de hoy"),
-        (factories.SupervisorFactory, "accounts:supervisor_home", "Operaciones"),
+        (factories.TaxpayerFactory, "operations:taxpayer_home", "Su entrevista"),
+        (factories.AgentFactory, "operations:agent_home", "Trabajo de hoy"),
+        (factories.SupervisorFactory, "operations:supervisor_home", "Operaciones"),
     ],
 )
 def test_pages_are_in_spanish_for_someone_who_prefers_spanish(factory, page, spanish):
@@ -1314,7 +1318,7 @@ def test_pages_are_in_spanish_for_someone_who_prefers_spanish(factory, page, spa
 def test_signed_in_preference_wins_over_the_language_cookie(taxpayer_client):
     taxpayer_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
 
-    response = taxpayer_client.get(reverse("accounts:taxpayer_home"))
+    response = taxpayer_client.get(reverse("operations:taxpayer_home"))
 
     assert '<html lang="en">' in response.content.decode()
 
@@ -1326,7 +1330,7 @@ def test_a_language_chosen_before_logging_in_carries_on_after(client, taxpayer):
 
     taxpayer.refresh_from_db()
     assert taxpayer.preferred_language == "es"
-    assert '<html lang="es">' in client.get(reverse("accounts:taxpayer_home")).content.decode()
+    assert '<html lang="es">' in client.get(reverse("operations:taxpayer_home")).content.decode()
 
 
 # staff management (supervisors)
@@ -1399,7 +1403,7 @@ def test_invited_staff_member_sets_a_password_then_enrols_an_authenticator(
     device = TOTPDevice.objects.get(user__email="sam.rivera@agency.example", confirmed=False)
     with time_machine.travel(step_start, tick=False):
         finished = client.post(reverse("accounts:two_factor_setup"), {"code": totp_code(device)})
-    assert finished.url == reverse("accounts:supervisor_home")
+    assert finished.url == reverse("operations:supervisor_home")
 
 
 def test_staff_invitation_link_stops_working_after_the_password_reset_timeout(
@@ -1516,7 +1520,7 @@ def test_staff_edit_of_an_unknown_person_is_not_found(supervisor_client):
 def test_supervisor_resets_a_staff_members_authenticator(supervisor_client, agent):
     factories.TOTPDeviceFactory(user=agent)
     agents_session = staff_client(agent)
-    assert agents_session.get(reverse("accounts:agent_home")).status_code == 200
+    assert agents_session.get(reverse("operations:agent_home")).status_code == 200
 
     response = supervisor_client.post(reverse("accounts:staff_reset_two_factor", args=[agent.pk]))
 
@@ -1526,8 +1530,8 @@ def test_supervisor_resets_a_staff_members_authenticator(supervisor_client, agen
         f"{agent.full_name}'s authenticator is removed. They will set up a new one at their next login."
     ]
     assert not TOTPDevice.objects.filter(user=agent).exists()
-    cut_off = agents_session.get(reverse("accounts:agent_home"))
-    assert cut_off.url == login_redirect(reverse("accounts:agent_home"))
+    cut_off = agents_session.get(reverse("operations:agent_home"))
+    assert cut_off.url == login_redirect(reverse("operations:agent_home"))
 
 
 def test_authenticator_reset_needs_a_post(supervisor_client, agent):
@@ -1576,7 +1580,7 @@ def test_password_reset_mails_a_link_that_sets_a_new_password(client, taxpayer):
     assert saved.url == reverse("accounts:password_reset_complete")
     assert client.get(saved.url).status_code == 200
     assert log_in(Client(), taxpayer.email, PASSWORD).status_code == 200
-    assert log_in(Client(), taxpayer.email, NEW_PASSWORD).url == reverse("accounts:taxpayer_home")
+    assert log_in(Client(), taxpayer.email, NEW_PASSWORD).url == reverse("operations:taxpayer_home")
 
 
 def test_password_reset_link_works_only_once(client, taxpayer):

@@ -52,7 +52,7 @@ def _with_media_host(application):
     """The app plus, in the embedded default, a media host started in the server's own loop."""
     from django.conf import settings
 
-    from config.lifespan import start_media_host
+    from interviews.media_host import start_media_host
 
     async def app(scope, receive, send):
         if scope["type"] != "lifespan":

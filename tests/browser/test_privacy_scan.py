@@ -7,7 +7,8 @@ import time
 import pytest
 from django.utils import timezone
 
-from interviews.models import AuditRecord, InterviewSession, VerificationOutcome
+from audit.models import AuditRecord
+from interviews.models import InterviewSession
 from scheduling.models import Booking
 from tests import factories
 from tests.browser.conftest import log_in
@@ -20,6 +21,7 @@ from tests.browser.test_interview_call import (
 )
 from tests.browser.test_verification_flow import agent_verifies
 from tests.privacy import scan
+from verification.models import VerificationOutcome
 
 # Test harness only (our own JavaScript may not do this, see test_no_recording_imports): a
 # picture of what the agent sees, kept in the test's memory to plant after the clean scan.

@@ -4,10 +4,11 @@ import re
 
 from django.core import mail
 
-from interviews.models import AuditRecord, VerificationOutcome
+from audit.models import AuditRecord
 from tests import factories
 from tests.browser.conftest import axe_violations, log_in
 from tests.browser.test_interview_call import _booking_starting_soon, _until
+from verification.models import VerificationOutcome
 
 
 def _tick(scope, label: str) -> None:

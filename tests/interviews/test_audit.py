@@ -6,8 +6,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from interviews.models import AuditRecord
-from interviews.services import audit_append, audit_chain_verify
+from audit.models import AuditRecord
+from audit.services import audit_append, audit_chain_verify
+from core.errors import DomainError
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -104,7 +105,7 @@ def test_booking_changes_and_session_moves_are_audited(taxpayer):
     interview_services.session_connect(session_id=session.pk, role="taxpayer", user=taxpayer)
     interview_services.session_admit(session_id=session.pk, agent=agent)
     interview_services.session_end(session_id=session.pk, agent=agent)
-    with pytest.raises(scheduling_services.SchedulingError):
+    with pytest.raises(DomainError):
         scheduling_services.booking_cancel(booking=booking, actor=taxpayer)
 
     trail = list(AuditRecord.objects.values_list("action", "actor_id", "details"))

@@ -25,13 +25,15 @@ from django.db import models
 from django.test import Client
 
 import config.lifespan
+from audit.models import AuditRecord
 from config.asgi import application
 from interviews import events, services
 from interviews.media import registry
 from interviews.media.service import serve
-from interviews.models import AuditRecord, InterviewSession, SessionEvent
+from interviews.models import InterviewSession, SessionEvent
 from tests.conftest import staff_client
 from tests.factories import AgentFactory, BookingFactory
+from verification import services as verification_services
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -648,8 +650,12 @@ async def test_challenge_and_code_notice_reach_the_taxpayer_only(interview):
         assert (await taxpayer.receive_json_from(timeout=TIMEOUT))["state"] == "live"
 
         def issue():
-            challenge = services.challenge_issue(session_id=interview.session.pk, agent=interview.session.booking.agent)
-            services.code_send(session_id=interview.session.pk, agent=interview.session.booking.agent, channel="email")
+            challenge = verification_services.challenge_issue(
+                session_id=interview.session.pk, agent=interview.session.booking.agent
+            )
+            verification_services.code_send(
+                session_id=interview.session.pk, agent=interview.session.booking.agent, channel="email"
+            )
             return challenge
 
         challenge = await database_sync_to_async(issue)()
@@ -663,7 +669,7 @@ async def test_challenge_and_code_notice_reach_the_taxpayer_only(interview):
 
         def confirm():
             code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
-            return services.code_check(
+            return verification_services.code_check(
                 session_id=interview.session.pk, agent=interview.session.booking.agent, code=code
             )
 
@@ -674,14 +680,16 @@ async def test_challenge_and_code_notice_reach_the_taxpayer_only(interview):
 async def test_a_pending_challenge_is_shown_again_after_the_taxpayer_reconnects(interview):
     def live_with_challenge():
         InterviewSession.objects.filter(pk=interview.session.pk).update(state="live", admitted_at=NOW)
-        return services.challenge_issue(session_id=interview.session.pk, agent=interview.session.booking.agent)
+        return verification_services.challenge_issue(
+            session_id=interview.session.pk, agent=interview.session.booking.agent
+        )
 
     challenge = await database_sync_to_async(live_with_challenge)()
     async with joined(interview.path, interview.taxpayer) as (taxpayer, _hello):
         shown = await taxpayer.receive_json_from(timeout=TIMEOUT)
         assert shown == {
             "type": "challenge",
-            "text": services.challenge_text(kind=challenge.kind, digits=challenge.digits),
+            "text": verification_services.challenge_text(kind=challenge.kind, digits=challenge.digits),
         }
 
 

@@ -10,10 +10,10 @@ from channels.layers import get_channel_layer
 from django.core import mail
 from django_otp import DEVICE_ID_SESSION_KEY
 
+from core.errors import DomainError
 from interviews import selectors, services
 from interviews.media.service import session_group
 from interviews.models import InterviewSession
-from interviews.services import InterviewError
 from scheduling.models import Booking, BookingLink
 from tests.factories import AgentFactory, BookingFactory, QueueEntryFactory, TOTPDeviceFactory
 
@@ -77,7 +77,7 @@ def test_taxpayer_connecting_when_the_join_window_opens_enters_the_waiting_room(
 
 
 def test_taxpayer_connecting_before_the_join_window_is_refused_with_not_open(session, taxpayer):
-    with pytest.raises(InterviewError) as refused:
+    with pytest.raises(DomainError) as refused:
         waiting(session, taxpayer, at=OPENS - timedelta(seconds=1))
 
     assert refused.value.code == "not_open"
@@ -95,7 +95,7 @@ def test_join_window_follows_the_interview_settings(session, taxpayer):
     rules.join_window_minutes = 5
     rules.save()
 
-    with pytest.raises(InterviewError) as refused:
+    with pytest.raises(DomainError) as refused:
         waiting(session, taxpayer, at=STARTS - timedelta(minutes=5, seconds=1))
     assert refused.value.code == "not_open"
     assert waiting(session, taxpayer, at=STARTS - timedelta(minutes=5)).state == State.WAITING
@@ -104,7 +104,7 @@ def test_join_window_follows_the_interview_settings(session, taxpayer):
 def test_taxpayer_of_a_cancelled_booking_cannot_enter_the_waiting_room(session, taxpayer):
     Booking.objects.filter(pk=session.booking_id).update(status=Booking.Status.CANCELLED)
 
-    with pytest.raises(InterviewError) as refused:
+    with pytest.raises(DomainError) as refused:
         waiting(session, taxpayer, at=STARTS)
 
     assert (refused.value.code, refused.value.message) == ("ended", "This interview is no longer booked.")
@@ -143,7 +143,7 @@ def test_connecting_to_an_ended_interview_is_refused_with_ended(session, taxpaye
     InterviewSession.objects.filter(pk=session.pk).update(state=ended)
     user = taxpayer if role == "taxpayer" else agent
 
-    with pytest.raises(InterviewError) as refused:
+    with pytest.raises(DomainError) as refused:
         services.session_connect(session_id=session.pk, role=role, user=user, now=STARTS)
 
     assert refused.value.code == "ended"
@@ -237,7 +237,7 @@ def test_a_talk_now_wait_counts_from_joining_the_queue(session, taxpayer, agent)
 def test_another_agent_cannot_admit_the_taxpayer(session, taxpayer):
     waiting(session, taxpayer)
 
-    with pytest.raises(InterviewError) as refused:
+    with pytest.raises(DomainError) as refused:
         services.session_admit(session_id=session.pk, agent=AgentFactory(), now=STARTS)
 
     assert refused.value.code == "forbidden"
@@ -248,7 +248,7 @@ def test_another_agent_cannot_admit_the_taxpayer(session, taxpayer):
 
 
 def test_admit_before_the_taxpayer_is_waiting_is_refused_with_not_waiting(session, agent):
-    with pytest.raises(InterviewError) as refused:
+    with pytest.raises(DomainError) as refused:
         services.session_admit(session_id=session.pk, agent=agent, now=STARTS)
 
     assert refused.value.code == "not_waiting"
@@ -261,7 +261,7 @@ def test_admit_while_the_waiting_taxpayer_is_disconnected_is_refused_with_not_wa
     waiting(session, taxpayer)
     services.session_disconnect(session_id=session.pk, role="taxpayer", now=OPENS + timedelta(seconds=5))
 
-    with pytest.raises(InterviewError) as refused:
+    with pytest.raises(DomainError) as refused:
         services.session_admit(session_id=session.pk, agent=agent, now=STARTS)
 
     assert refused.value.code == "not_waiting"
@@ -272,7 +272,7 @@ def test_admit_while_the_waiting_taxpayer_is_disconnected_is_refused_with_not_wa
 def test_admit_of_a_live_call_is_refused_with_not_waiting(session, taxpayer, agent):
     live(session, taxpayer, agent)
 
-    with pytest.raises(InterviewError) as refused:
+    with pytest.raises(DomainError) as refused:
         services.session_admit(session_id=session.pk, agent=agent, now=STARTS + timedelta(minutes=1))
 
     assert refused.value.code == "not_waiting"
@@ -300,7 +300,7 @@ def test_ending_the_call_completes_the_session_and_the_booking(session, taxpayer
 def test_another_agent_cannot_end_the_call(session, taxpayer, agent):
     live(session, taxpayer, agent)
 
-    with pytest.raises(InterviewError) as refused:
+    with pytest.raises(DomainError) as refused:
         services.session_end(session_id=session.pk, agent=AgentFactory(), now=STARTS)
 
     assert refused.value.code == "forbidden"
@@ -314,7 +314,7 @@ def test_a_call_that_never_went_live_cannot_be_ended(session, taxpayer, agent, b
     if before == "waiting":
         waiting(session, taxpayer)
 
-    with pytest.raises(InterviewError) as refused:
+    with pytest.raises(DomainError) as refused:
         services.session_end(session_id=session.pk, agent=agent, now=STARTS)
 
     assert refused.value.code == "state"
@@ -329,9 +329,9 @@ def test_a_completed_call_cannot_be_admitted_or_ended_again(session, taxpayer, a
     live(session, taxpayer, agent)
     services.session_end(session_id=session.pk, agent=agent, now=STARTS + timedelta(minutes=10))
 
-    with pytest.raises(InterviewError) as admit_refused:
+    with pytest.raises(DomainError) as admit_refused:
         services.session_admit(session_id=session.pk, agent=agent)
-    with pytest.raises(InterviewError) as end_refused:
+    with pytest.raises(DomainError) as end_refused:
         services.session_end(session_id=session.pk, agent=agent)
 
     assert (admit_refused.value.code, end_refused.value.code) == ("ended", "state")

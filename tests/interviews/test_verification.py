@@ -7,17 +7,16 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from interviews import selectors, services
-from interviews.models import (
-    AuditRecord,
-    ChallengePrompt,
-    InterviewSession,
-    OneTimeCode,
-    VerificationOutcome,
-)
-from interviews.services import InterviewError
-from interviews.sms import LocmemBackend
+from audit import services as audit_services
+from audit.models import AuditRecord
+from core.errors import DomainError
+from core.sms import LocmemBackend
+from interviews import services
+from interviews.models import InterviewSession
 from tests import factories
+from verification import selectors as verification_selectors
+from verification import services as verification_services
+from verification.models import ChallengePrompt, OneTimeCode, VerificationOutcome
 
 State = InterviewSession.State
 
@@ -42,18 +41,22 @@ def _sent_code() -> str:
 
 def _confirmed_code(session, capture) -> None:
     with capture(execute=True):
-        services.code_send(session_id=session.pk, agent=session.booking.agent, channel="email")
-    assert services.code_check(session_id=session.pk, agent=session.booking.agent, code=_sent_code()).confirmed
+        verification_services.code_send(session_id=session.pk, agent=session.booking.agent, channel="email")
+    assert verification_services.code_check(
+        session_id=session.pk, agent=session.booking.agent, code=_sent_code()
+    ).confirmed
 
 
 def _passed_challenge(session) -> None:
-    challenge = services.challenge_issue(session_id=session.pk, agent=session.booking.agent)
-    services.challenge_mark(session_id=session.pk, agent=session.booking.agent, challenge_id=challenge.pk, passed=True)
+    challenge = verification_services.challenge_issue(session_id=session.pk, agent=session.booking.agent)
+    verification_services.challenge_mark(
+        session_id=session.pk, agent=session.booking.agent, challenge_id=challenge.pk, passed=True
+    )
 
 
 def _add(session, document_type="passport", **checks) -> None:
     values = {"unexpired": True, "security_features_checked": True, "photo_matches": True} | checks
-    services.evidence_add(
+    verification_services.evidence_add(
         session_id=session.pk, agent=session.booking.agent, document_type=document_type, issuer="U.S.", **values
     )
 
@@ -68,11 +71,11 @@ def _ready_for_verified(session, capture) -> None:
 def _checklist(session, **changes) -> None:
     values = {"details_match": False, "stayed_in_view": False, "fraud_flag": False, "fraud_reason": "", "notes": ""}
     values |= changes
-    services.checklist_update(session_id=session.pk, agent=session.booking.agent, **values)
+    verification_services.checklist_update(session_id=session.pk, agent=session.booking.agent, **values)
 
 
 def _record(session, result="verified", reasons=(), follow_up="", agent=None) -> VerificationOutcome:
-    return services.outcome_record(
+    return verification_services.outcome_record(
         session_id=session.pk,
         agent=agent or session.booking.agent,
         result=result,
@@ -102,8 +105,8 @@ def test_evidence_strength_follows_one_superior_or_one_strong_plus_one(db, docum
     session = live_session()
     for document_type, checks in documents:
         _add(session, document_type, **checks)
-    verification = selectors.verification_for_session(session)
-    assert selectors.evidence_is_strong_enough(list(verification.evidence.all())) is strong_enough
+    verification = verification_selectors.verification_for_session(session)
+    assert verification_selectors.evidence_is_strong_enough(list(verification.evidence.all())) is strong_enough
 
 
 # ---- Outcome rules ----
@@ -117,7 +120,7 @@ def test_verified_when_every_required_step_is_done(db, django_capture_on_commit_
     assert (outcome.result, outcome.assurance_level, outcome.method) == ("verified", "IAL2", "live_video")
     assert outcome.steps["document_seen_on_camera"] is True
     assert outcome.steps["evidence"][0]["document_type"] == "passport"
-    assert selectors.identity_status_for(session.booking.taxpayer) == outcome
+    assert verification_selectors.identity_status_for(session.booking.taxpayer) == outcome
     assert AuditRecord.objects.filter(action="verification.outcome", object_id=str(session.pk)).count() == 1
 
 
@@ -131,7 +134,7 @@ def test_verified_is_refused_while_a_required_step_is_missing(db, django_capture
     if skipped != "code":
         _confirmed_code(session, django_capture_on_commit_callbacks)
     _checklist(session, stayed_in_view=skipped != "in_view", details_match=skipped != "details_match")
-    with pytest.raises(InterviewError) as error:
+    with pytest.raises(DomainError) as error:
         _record(session)
     assert error.value.code == "incomplete"
     assert not VerificationOutcome.objects.exists()
@@ -142,9 +145,11 @@ def test_verified_is_refused_while_a_required_step_is_missing(db, django_capture
 def test_a_failed_latest_challenge_blocks_verified_until_another_is_passed(db, django_capture_on_commit_callbacks):
     session = live_session()
     _ready_for_verified(session, django_capture_on_commit_callbacks)
-    challenge = services.challenge_issue(session_id=session.pk, agent=session.booking.agent)
-    services.challenge_mark(session_id=session.pk, agent=session.booking.agent, challenge_id=challenge.pk, passed=False)
-    with pytest.raises(InterviewError):
+    challenge = verification_services.challenge_issue(session_id=session.pk, agent=session.booking.agent)
+    verification_services.challenge_mark(
+        session_id=session.pk, agent=session.booking.agent, challenge_id=challenge.pk, passed=False
+    )
+    with pytest.raises(DomainError):
         _record(session)
     _passed_challenge(session)
     assert _record(session).result == "verified"
@@ -156,7 +161,7 @@ def test_fraud_flag_forbids_verified_and_is_a_reason_for_not_verified(db, django
     _checklist(
         session, stayed_in_view=True, details_match=True, fraud_flag=True, fraud_reason="Document edges look printed"
     )
-    with pytest.raises(InterviewError):
+    with pytest.raises(DomainError):
         _record(session)
     outcome = _record(session, "not_verified", reasons=["document_not_genuine"])
     assert outcome.reasons == ["document_not_genuine", "suspected_fraud"]
@@ -165,27 +170,29 @@ def test_fraud_flag_forbids_verified_and_is_a_reason_for_not_verified(db, django
 
 def test_fraud_flag_needs_a_reason(db):
     session = live_session()
-    with pytest.raises(InterviewError):
+    with pytest.raises(DomainError):
         _checklist(session, fraud_flag=True, fraud_reason="")
 
 
 def test_not_verified_needs_a_reason_and_inconclusive_needs_what_to_bring(db):
     session = live_session()
-    with pytest.raises(InterviewError):
+    with pytest.raises(DomainError):
         _record(session, "not_verified")
-    with pytest.raises(InterviewError):
+    with pytest.raises(DomainError):
         _record(session, "inconclusive")
     outcome = _record(session, "inconclusive", follow_up="Your passport: the licence shown had expired.")
     assert (outcome.result, outcome.assurance_level) == ("inconclusive", "")
-    assert selectors.follow_up_outcome_for(session.booking.taxpayer) == outcome
+    assert verification_selectors.follow_up_outcome_for(session.booking.taxpayer) == outcome
 
 
 def test_audio_only_interview_records_no_document_on_camera_and_a_lower_level(db, django_capture_on_commit_callbacks):
     session = live_session(audio_only=True)
     _add(session, "drivers_license")
-    challenge = services.challenge_issue(session_id=session.pk, agent=session.booking.agent)
+    challenge = verification_services.challenge_issue(session_id=session.pk, agent=session.booking.agent)
     assert challenge.kind == "read_digits" and len(challenge.digits) == 4
-    services.challenge_mark(session_id=session.pk, agent=session.booking.agent, challenge_id=challenge.pk, passed=True)
+    verification_services.challenge_mark(
+        session_id=session.pk, agent=session.booking.agent, challenge_id=challenge.pk, passed=True
+    )
     _confirmed_code(session, django_capture_on_commit_callbacks)
     _checklist(session, details_match=True)
     outcome = _record(session)
@@ -197,10 +204,10 @@ def test_audio_only_interview_records_no_document_on_camera_and_a_lower_level(db
 def test_outcome_is_recorded_once_and_freezes_the_checklist(db):
     session = live_session()
     _record(session, "inconclusive", follow_up="A passport")
-    with pytest.raises(InterviewError) as error:
+    with pytest.raises(DomainError) as error:
         _record(session, "not_verified", reasons=["technical"])
     assert error.value.code == "recorded"
-    with pytest.raises(InterviewError):
+    with pytest.raises(DomainError):
         _add(session)
     assert VerificationOutcome.objects.get().result == "inconclusive"
 
@@ -208,7 +215,7 @@ def test_outcome_is_recorded_once_and_freezes_the_checklist(db):
 def test_only_the_assigned_agent_records_the_outcome_and_the_attempt_is_kept(db):
     session = live_session()
     intruder = factories.AgentFactory()
-    with pytest.raises(InterviewError) as error:
+    with pytest.raises(DomainError) as error:
         _record(session, "inconclusive", follow_up="x", agent=intruder)
     assert error.value.code == "forbidden"
     assert not VerificationOutcome.objects.exists()
@@ -220,7 +227,7 @@ def test_checklist_steps_need_the_call_under_way(db):
     session = live_session()
     session.state, session.admitted_at = State.WAITING, None
     session.save()
-    with pytest.raises(InterviewError) as error:
+    with pytest.raises(DomainError) as error:
         _add(session)
     assert error.value.code == "state"
 
@@ -236,21 +243,23 @@ def test_outcome_can_still_be_recorded_after_the_agent_ends_the_call(db):
 
 def test_a_challenge_reaches_the_taxpayer_and_must_be_marked_before_the_next(db, django_capture_on_commit_callbacks):
     session = live_session()
-    challenge = services.challenge_issue(session_id=session.pk, agent=session.booking.agent)
-    assert challenge.kind in services.CHALLENGES
-    with pytest.raises(InterviewError) as error:
-        services.challenge_issue(session_id=session.pk, agent=session.booking.agent)
+    challenge = verification_services.challenge_issue(session_id=session.pk, agent=session.booking.agent)
+    assert challenge.kind in verification_services.CHALLENGES
+    with pytest.raises(DomainError) as error:
+        verification_services.challenge_issue(session_id=session.pk, agent=session.booking.agent)
     assert error.value.code == "pending"
-    services.challenge_mark(session_id=session.pk, agent=session.booking.agent, challenge_id=challenge.pk, passed=True)
-    with pytest.raises(InterviewError):
-        services.challenge_mark(
+    verification_services.challenge_mark(
+        session_id=session.pk, agent=session.booking.agent, challenge_id=challenge.pk, passed=True
+    )
+    with pytest.raises(DomainError):
+        verification_services.challenge_mark(
             session_id=session.pk, agent=session.booking.agent, challenge_id=challenge.pk, passed=False
         )
     assert ChallengePrompt.objects.get().result == "passed"
 
 
 def test_challenge_text_names_the_digits_to_read():
-    assert services.challenge_text(kind="read_digits", digits="4071") == "Read these digits aloud: 4 0 7 1"
+    assert verification_services.challenge_text(kind="read_digits", digits="4071") == "Read these digits aloud: 4 0 7 1"
 
 
 # ---- One-time codes ----
@@ -259,31 +268,31 @@ def test_challenge_text_names_the_digits_to_read():
 def test_code_is_mailed_kept_only_as_a_hash_and_confirmed(db, django_capture_on_commit_callbacks):
     session = live_session()
     with django_capture_on_commit_callbacks(execute=True):
-        record = services.code_send(session_id=session.pk, agent=session.booking.agent, channel="email")
+        record = verification_services.code_send(session_id=session.pk, agent=session.booking.agent, channel="email")
     code = _sent_code()
     assert mail.outbox[-1].to == [session.booking.taxpayer.email]
     assert code not in record.code_hash and len(record.code_hash) == 64
-    check = services.code_check(session_id=session.pk, agent=session.booking.agent, code=code)
+    check = verification_services.code_check(session_id=session.pk, agent=session.booking.agent, code=code)
     assert check.confirmed
-    assert selectors.code_confirmed(selectors.verification_for_session(session))
+    assert verification_selectors.code_confirmed(verification_selectors.verification_for_session(session))
 
 
 def test_code_by_text_message_goes_through_the_sms_backend(db, settings, django_capture_on_commit_callbacks):
-    settings.SMS_BACKEND = "interviews.sms.LocmemBackend"
+    settings.SMS_BACKEND = "core.sms.LocmemBackend"
     LocmemBackend.outbox.clear()
     session = live_session(phone="+12025550143")
     with django_capture_on_commit_callbacks(execute=True):
-        services.code_send(session_id=session.pk, agent=session.booking.agent, channel="sms")
+        verification_services.code_send(session_id=session.pk, agent=session.booking.agent, channel="sms")
     phone, text = LocmemBackend.outbox[-1]
     code = re.search(r"\d{6}", text).group(0)
     assert phone == "+12025550143"
-    assert services.code_check(session_id=session.pk, agent=session.booking.agent, code=code).confirmed
+    assert verification_services.code_check(session_id=session.pk, agent=session.booking.agent, code=code).confirmed
 
 
 def test_sms_is_refused_without_a_phone_on_file(db):
     session = live_session()
-    with pytest.raises(InterviewError) as error:
-        services.code_send(session_id=session.pk, agent=session.booking.agent, channel="sms")
+    with pytest.raises(DomainError) as error:
+        verification_services.code_send(session_id=session.pk, agent=session.booking.agent, channel="sms")
     assert error.value.code == "no_phone"
     assert not OneTimeCode.objects.exists()
 
@@ -292,16 +301,16 @@ def test_wrong_codes_count_and_the_last_try_spends_the_code(db, settings, django
     settings.ONE_TIME_CODE_ATTEMPTS = 3
     session = live_session()
     with django_capture_on_commit_callbacks(execute=True):
-        services.code_send(session_id=session.pk, agent=session.booking.agent, channel="email")
+        verification_services.code_send(session_id=session.pk, agent=session.booking.agent, channel="email")
     real = _sent_code()
     wrong = f"{(int(real) + 1) % 10**6:06d}"
     agent = session.booking.agent
-    assert services.code_check(session_id=session.pk, agent=agent, code=wrong).attempts_left == 2
-    assert services.code_check(session_id=session.pk, agent=agent, code=wrong).attempts_left == 1
-    last = services.code_check(session_id=session.pk, agent=agent, code=wrong)
+    assert verification_services.code_check(session_id=session.pk, agent=agent, code=wrong).attempts_left == 2
+    assert verification_services.code_check(session_id=session.pk, agent=agent, code=wrong).attempts_left == 1
+    last = verification_services.code_check(session_id=session.pk, agent=agent, code=wrong)
     assert (last.confirmed, last.attempts_left) == (False, 0)
-    with pytest.raises(InterviewError) as error:  # even the right code is too late now
-        services.code_check(session_id=session.pk, agent=agent, code=real)
+    with pytest.raises(DomainError) as error:  # even the right code is too late now
+        verification_services.code_check(session_id=session.pk, agent=agent, code=real)
     assert error.value.code == "no_code"
     assert AuditRecord.objects.filter(action="verification.code_wrong").count() == 3
 
@@ -309,9 +318,11 @@ def test_wrong_codes_count_and_the_last_try_spends_the_code(db, settings, django
 def test_an_expired_code_is_refused(db, django_capture_on_commit_callbacks, settings):
     session = live_session()
     with django_capture_on_commit_callbacks(execute=True):
-        services.code_send(session_id=session.pk, agent=session.booking.agent, channel="email")
+        verification_services.code_send(session_id=session.pk, agent=session.booking.agent, channel="email")
     later = timezone.now() + timedelta(seconds=settings.ONE_TIME_CODE_SECONDS + 1)
-    check = services.code_check(session_id=session.pk, agent=session.booking.agent, code=_sent_code(), now=later)
+    check = verification_services.code_check(
+        session_id=session.pk, agent=session.booking.agent, code=_sent_code(), now=later
+    )
     assert not check.confirmed
     assert OneTimeCode.objects.get().spent
 
@@ -320,33 +331,33 @@ def test_a_replaced_code_no_longer_works(db, django_capture_on_commit_callbacks)
     session = live_session()
     agent = session.booking.agent
     with django_capture_on_commit_callbacks(execute=True):
-        services.code_send(session_id=session.pk, agent=agent, channel="email")
+        verification_services.code_send(session_id=session.pk, agent=agent, channel="email")
     first = _sent_code()
     with django_capture_on_commit_callbacks(execute=True):
-        services.code_send(session_id=session.pk, agent=agent, channel="email")
+        verification_services.code_send(session_id=session.pk, agent=agent, channel="email")
     second = _sent_code()
     if first != second:
-        assert not services.code_check(session_id=session.pk, agent=agent, code=first).confirmed
-    assert services.code_check(session_id=session.pk, agent=agent, code=second).confirmed
+        assert not verification_services.code_check(session_id=session.pk, agent=agent, code=first).confirmed
+    assert verification_services.code_check(session_id=session.pk, agent=agent, code=second).confirmed
 
 
 def test_a_confirmed_code_cannot_be_replayed_or_resent(db, django_capture_on_commit_callbacks):
     session = live_session()
     _confirmed_code(session, django_capture_on_commit_callbacks)
-    with pytest.raises(InterviewError) as error:
-        services.code_check(session_id=session.pk, agent=session.booking.agent, code=_sent_code())
+    with pytest.raises(DomainError) as error:
+        verification_services.code_check(session_id=session.pk, agent=session.booking.agent, code=_sent_code())
     assert error.value.code == "confirmed"
-    with pytest.raises(InterviewError):
-        services.code_send(session_id=session.pk, agent=session.booking.agent, channel="email")
+    with pytest.raises(DomainError):
+        verification_services.code_send(session_id=session.pk, agent=session.booking.agent, channel="email")
 
 
 def test_codes_per_interview_are_limited(db, settings):
     settings.ONE_TIME_CODES_PER_INTERVIEW = 2
     session = live_session()
     for _attempt in range(2):
-        services.code_send(session_id=session.pk, agent=session.booking.agent, channel="email")
-    with pytest.raises(InterviewError) as error:
-        services.code_send(session_id=session.pk, agent=session.booking.agent, channel="email")
+        verification_services.code_send(session_id=session.pk, agent=session.booking.agent, channel="email")
+    with pytest.raises(DomainError) as error:
+        verification_services.code_send(session_id=session.pk, agent=session.booking.agent, channel="email")
     assert error.value.code == "too_many"
 
 
@@ -361,16 +372,16 @@ def test_proofing_notification_is_sent_once_with_a_report_link(db, django_captur
     assert message.to == [session.booking.taxpayer.email]
     assert "LiveVerify" in message.body and "A passport" in message.body
     token = re.search(r"/report/([^/\s]+)/", message.body).group(1)
-    assert services.report_outcome_from_token(token) == outcome
-    assert services.outcome_notify(outcome_id=outcome.pk) is False
+    assert verification_services.report_outcome_from_token(token) == outcome
+    assert verification_services.outcome_notify(outcome_id=outcome.pk) is False
     assert len([m for m in mail.outbox if m.subject == message.subject]) == 1
 
 
 def test_a_tampered_report_token_names_no_outcome(db):
     session = live_session()
     outcome = _record(session, "inconclusive", follow_up="A passport")
-    token = services.report_token(outcome)
-    assert services.report_outcome_from_token(token[:-2] + "xx") is None
+    token = verification_services.report_token(outcome)
+    assert verification_services.report_outcome_from_token(token[:-2] + "xx") is None
 
 
 def test_report_is_kept_audited_and_supervisors_are_told(db, django_capture_on_commit_callbacks):
@@ -378,12 +389,12 @@ def test_report_is_kept_audited_and_supervisors_are_told(db, django_capture_on_c
     session = live_session()
     outcome = _record(session, "inconclusive", follow_up="A passport")
     with django_capture_on_commit_callbacks(execute=True):
-        report = services.report_create(outcome=outcome, details="I had no interview that day.")
+        report = verification_services.report_create(outcome=outcome, details="I had no interview that day.")
     assert mail.outbox[-1].to == [supervisor.email]
     assert AuditRecord.objects.filter(action="verification.reported").count() == 1
-    services.report_review(report_id=report.pk, supervisor=supervisor)
-    with pytest.raises(InterviewError):
-        services.report_review(report_id=report.pk, supervisor=supervisor)
+    verification_services.report_review(report_id=report.pk, supervisor=supervisor)
+    with pytest.raises(DomainError):
+        verification_services.report_review(report_id=report.pk, supervisor=supervisor)
 
 
 def test_follow_up_booking_skips_the_minimum_notice_once(db):
@@ -399,13 +410,13 @@ def test_follow_up_booking_skips_the_minimum_notice_once(db):
     for weekday in range(7):
         WeeklyHours.objects.create(agent=agent, weekday=weekday, start="00:00", end="23:59")
     soon = now + timedelta(minutes=30)
-    with pytest.raises(scheduling_services.SchedulingError) as error:
+    with pytest.raises(DomainError) as error:
         scheduling_services.booking_create(taxpayer=factories.TaxpayerFactory(), starts_at=soon, language="en", now=now)
     assert error.value.code == "notice"
     booking = scheduling_services.booking_create(taxpayer=outcome.taxpayer, starts_at=soon, language="en", now=now)
     outcome.refresh_from_db()
     assert outcome.follow_up_booking == booking
-    assert selectors.follow_up_outcome_for(outcome.taxpayer) is None
+    assert verification_selectors.follow_up_outcome_for(outcome.taxpayer) is None
 
 
 # ---- Retention ----
@@ -414,7 +425,7 @@ def test_follow_up_booking_skips_the_minimum_notice_once(db):
 def test_retention_purges_call_metadata_but_keeps_outcome_and_audit(db, settings, django_capture_on_commit_callbacks):
     session = live_session()
     with django_capture_on_commit_callbacks(execute=True):
-        services.code_send(session_id=session.pk, agent=session.booking.agent, channel="email")
+        verification_services.code_send(session_id=session.pk, agent=session.booking.agent, channel="email")
     services.session_end(session_id=session.pk, agent=session.booking.agent)
     InterviewSession.objects.filter(pk=session.pk).update(waiting_since=timezone.now())
     _record(session, "inconclusive", follow_up="A passport")
@@ -427,4 +438,4 @@ def test_retention_purges_call_metadata_but_keeps_outcome_and_audit(db, settings
     assert session.waiting_since is None and session.ended_at is not None
     assert VerificationOutcome.objects.filter(session=session).exists()
     assert AuditRecord.objects.count() == records
-    assert services.audit_chain_verify() is None
+    assert audit_services.audit_chain_verify() is None

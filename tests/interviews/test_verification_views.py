@@ -9,12 +9,14 @@ from django.core import mail
 from django.test import Client
 from django.utils import translation
 
+from audit.models import AuditRecord
 from interviews import services
-from interviews.models import AuditRecord, EvidenceItem, ProofingReport, VerificationOutcome
 from operations.models import QueueSettings
 from tests import factories
 from tests.conftest import staff_client
 from tests.interviews.test_verification import live_session
+from verification import services as verification_services
+from verification.models import EvidenceItem, ProofingReport, VerificationOutcome
 
 
 def _url(session, action=""):
@@ -145,7 +147,7 @@ def _client_for(user) -> Client:
 
 
 def test_result_page_shows_only_the_taxpayers_own_outcomes(session):
-    outcome = services.outcome_record(
+    outcome = verification_services.outcome_record(
         session_id=session.pk, agent=session.booking.agent, result="inconclusive", reasons=[], follow_up="A passport"
     )
     own = _client_for(outcome.taxpayer).get("/me/result/").content.decode()
@@ -166,7 +168,7 @@ def test_an_ended_interview_without_an_outcome_says_the_result_is_on_its_way(ses
         "Your result is on its way" not in _client_for(factories.TaxpayerFactory()).get("/me/result/").content.decode()
     )
 
-    services.outcome_record(
+    verification_services.outcome_record(
         session_id=session.pk, agent=agent, result="inconclusive", reasons=[], follow_up="A passport"
     )
 
@@ -178,10 +180,10 @@ def test_agents_and_supervisors_cannot_open_the_taxpayer_result_page(session):
 
 
 def test_report_link_opens_a_form_and_keeps_the_report(session):
-    outcome = services.outcome_record(
+    outcome = verification_services.outcome_record(
         session_id=session.pk, agent=session.booking.agent, result="inconclusive", reasons=[], follow_up="A passport"
     )
-    url = f"/report/{services.report_token(outcome)}/"
+    url = f"/report/{verification_services.report_token(outcome)}/"
     assert Client().get(url).status_code == 200
     response = Client().post(url, {"details": ""})
     assert response.status_code == 200 and not ProofingReport.objects.exists()
@@ -198,12 +200,12 @@ def test_report_link_opens_a_form_and_keeps_the_report(session):
 def test_supervisors_are_told_of_a_report_in_their_own_language(session, django_capture_on_commit_callbacks):
     factories.SupervisorFactory(preferred_language="es", email="sup.es@example.org")
     factories.SupervisorFactory(preferred_language="en", email="sup.en@example.org")
-    outcome = services.outcome_record(
+    outcome = verification_services.outcome_record(
         session_id=session.pk, agent=session.booking.agent, result="inconclusive", reasons=[], follow_up="A passport"
     )
     mail.outbox.clear()
     with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
-        services.report_create(outcome=outcome, details="Not me")
+        verification_services.report_create(outcome=outcome, details="Not me")
 
     subjects = {message.to[0]: message.subject for message in mail.outbox}
     assert subjects["sup.en@example.org"].startswith("LiveVerify: someone says")
@@ -211,10 +213,10 @@ def test_supervisors_are_told_of_a_report_in_their_own_language(session, django_
 
 
 def test_supervisors_review_reports(session, supervisor):
-    outcome = services.outcome_record(
+    outcome = verification_services.outcome_record(
         session_id=session.pk, agent=session.booking.agent, result="inconclusive", reasons=[], follow_up="A passport"
     )
-    report = services.report_create(outcome=outcome, details="Not me")
+    report = verification_services.report_create(outcome=outcome, details="Not me")
     client = staff_client(supervisor)
     assert "Not me" in client.get("/supervisor/reports/").content.decode()
     client.post("/supervisor/reports/", {"report": report.pk})
@@ -224,7 +226,7 @@ def test_supervisors_review_reports(session, supervisor):
 
 
 def test_supervisor_reads_an_interviews_checklist_but_agents_cannot(session, supervisor):
-    services.evidence_add(
+    verification_services.evidence_add(
         session_id=session.pk,
         agent=session.booking.agent,
         document_type="state_id",
@@ -243,7 +245,7 @@ def test_supervisor_reads_an_interviews_checklist_but_agents_cannot(session, sup
 
 
 def test_audit_trail_filters_and_exports_csv(session, supervisor):
-    services.challenge_issue(session_id=session.pk, agent=session.booking.agent)
+    verification_services.challenge_issue(session_id=session.pk, agent=session.booking.agent)
     client = staff_client(supervisor)
     page = client.get("/supervisor/audit/", {"action": "verification.", "reference": session.booking.reference})
     assert page.status_code == 200

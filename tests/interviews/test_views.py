@@ -49,7 +49,7 @@ def test_join_with_no_booking_sends_the_taxpayer_home_and_opens_no_one_elses(tax
     response = taxpayer_client.get(reverse("interviews:join"))
 
     assert response.status_code == 302
-    assert response.url == reverse("accounts:taxpayer_home")
+    assert response.url == reverse("operations:taxpayer_home")
     assert messages_of(response) == ["You have no interview booked."]
     assert not InterviewSession.objects.filter(booking=others).exists()
 
@@ -60,7 +60,7 @@ def test_join_after_the_call_ended_sends_the_taxpayer_home_saying_so(taxpayer, t
     response = taxpayer_client.get(reverse("interviews:join"))
 
     assert response.status_code == 302
-    assert response.url == reverse("accounts:taxpayer_home")
+    assert response.url == reverse("operations:taxpayer_home")
     assert messages_of(response) == ["Your interview has ended."]
 
 
@@ -72,7 +72,7 @@ def test_join_after_the_waiting_room_closed_sends_the_taxpayer_home_saying_so(ta
         response = taxpayer_client.get(reverse("interviews:join"))
 
     assert response.status_code == 302
-    assert response.url == reverse("accounts:taxpayer_home")
+    assert response.url == reverse("operations:taxpayer_home")
     assert messages_of(response) == ["The time of your interview has passed."]
     assert not InterviewSession.objects.filter(booking=booking).exists()
 
@@ -105,7 +105,7 @@ def free_agent(db):
 def test_agent_opens_their_own_interview(agent, agent_client):
     booking = BookingFactory(agent=agent, starts_at=LATER)
 
-    response = agent_client.get(reverse("interviews:agent_interview", args=[booking.reference]))
+    response = agent_client.get(reverse("verification:agent_interview", args=[booking.reference]))
 
     assert response.status_code == 200
     assert response.context["booking"] == booking
@@ -125,10 +125,10 @@ def test_agent_opening_an_interview_given_to_another_agent_is_sent_home_saying_s
     booking.refresh_from_db()
     assert booking.agent == free_agent
 
-    response = agent_client.get(reverse("interviews:agent_interview", args=[booking.reference]))
+    response = agent_client.get(reverse("verification:agent_interview", args=[booking.reference]))
 
     assert response.status_code == 302
-    assert response.url == reverse("accounts:agent_home")
+    assert response.url == reverse("operations:agent_home")
     assert messages_of(response) == ["That interview is no longer yours: it was given to another agent."]
     assert staff_client(free_agent).get(response.request["PATH_INFO"]).status_code == 200
 
@@ -137,8 +137,8 @@ def test_agent_cannot_open_an_interview_that_was_never_theirs(agent_client, free
     others = BookingFactory(agent=free_agent, starts_at=LATER)
     scheduling_services.booking_reschedule(booking=others, starts_at=LATER + timedelta(hours=1))
 
-    page = agent_client.get(reverse("interviews:agent_interview", args=[others.reference]))
-    unknown = agent_client.get(reverse("interviews:agent_interview", args=["XXX-XXX"]))
+    page = agent_client.get(reverse("verification:agent_interview", args=[others.reference]))
+    unknown = agent_client.get(reverse("verification:agent_interview", args=["XXX-XXX"]))
 
     assert (page.status_code, unknown.status_code) == (404, 404)
     assert others.taxpayer.full_name not in page.content.decode()

@@ -7,11 +7,12 @@ import pytest
 from django.conf import settings
 
 from interviews import services
-from interviews.models import InterviewSession, VerificationOutcome
+from interviews.models import InterviewSession
 from operations import selectors
 from operations.models import QueueEntry
 from scheduling.models import Booking
 from tests import factories
+from verification.models import VerificationOutcome
 
 pytestmark = pytest.mark.django_db
 

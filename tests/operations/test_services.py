@@ -5,11 +5,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from accounts.models import AgentLanguage
+from audit.models import AuditRecord
+from core.errors import DomainError
 from interviews import services as interview_services
-from interviews.models import AuditRecord, InterviewSession
+from interviews.models import InterviewSession
 from operations import selectors, services
 from operations.models import AgentState, QueueEntry
-from operations.services import OperationsError
 from scheduling.models import Booking
 from tests import factories
 
@@ -36,7 +37,7 @@ def join(taxpayer=None, *, language="en", at=NOW) -> QueueEntry:
 
 
 def refused(code: str, call, **kwargs) -> str:
-    with pytest.raises(OperationsError) as error:
+    with pytest.raises(DomainError) as error:
         call(**kwargs)
     assert error.value.code == code
     return error.value.message

@@ -10,8 +10,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditRecord
 from interviews import services as interview_services
-from interviews.models import AuditRecord, InterviewSession
+from interviews.models import InterviewSession
 from operations import selectors
 from operations.models import AgentState, QueueEntry
 from scheduling.models import Booking
@@ -128,7 +129,7 @@ def test_an_agent_sets_their_state_and_takes_the_next_taxpayer(agent_client, age
     response = agent_client.post(reverse("operations:take_next"))
 
     booking = Booking.objects.get(taxpayer=entry.taxpayer)
-    assert response.url == reverse("interviews:agent_interview", args=[booking.reference])
+    assert response.url == reverse("verification:agent_interview", args=[booking.reference])
     page = agent_client.get(reverse("operations:agent_panel")).content.decode()
     assert "Take the next taxpayer" in page
 

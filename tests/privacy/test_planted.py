@@ -19,8 +19,8 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import TaxpayerProfile
+from audit.models import AuditRecord
 from config.celery import app as celery_app
-from interviews.models import AuditRecord
 from tests import factories
 from tests.privacy import scan
 from tests.privacy.samples import KINDS, sample, vp8_rtp_payloads

@@ -14,11 +14,11 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from accounts.models import User
-from interviews.models import AuditRecord
+from audit.models import AuditRecord
+from core.errors import DomainError
 from scheduling import services
 from scheduling.models import Booking, BookingLink, DateException, SentNotification, WeeklyHours
 from scheduling.selectors import interview_settings_get, open_times_list
-from scheduling.services import SchedulingError
 from tests.factories import (
     AgentFactory,
     AgentLanguageFactory,
@@ -74,8 +74,8 @@ def set_created_at(booking: Booking, moment: datetime) -> None:
     Booking.objects.filter(pk=booking.pk).update(created_at=moment)
 
 
-def refused(call, *args, **kwargs) -> SchedulingError:
-    with pytest.raises(SchedulingError) as caught:
+def refused(call, *args, **kwargs) -> DomainError:
+    with pytest.raises(DomainError) as caught:
         call(*args, **kwargs)
     return caught.value
 
@@ -1150,7 +1150,7 @@ def test_taxpayer_who_joined_or_cancelled_is_not_marked_missed():
 
 
 def test_hours_and_time_off_changes_go_in_the_audit_trail(agent, supervisor):
-    from interviews.models import AuditRecord
+    from audit.models import AuditRecord
 
     services.weekly_hours_set(editor=supervisor, agent=agent, ranges=[(4, time(9), time(13))])
     exception, _moved, _cancelled = services.date_exception_add(

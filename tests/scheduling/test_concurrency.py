@@ -9,9 +9,9 @@ from django.core import mail
 from django.db import IntegrityError, connection, transaction
 
 from accounts.models import User
+from core.errors import DomainError
 from scheduling import selectors, services
 from scheduling.models import Booking, SentNotification
-from scheduling.services import SchedulingError
 from tests.factories import AgentFactory, BookingFactory, TaxpayerFactory, WeeklyHoursFactory
 
 pytestmark = pytest.mark.skipif(
@@ -97,7 +97,7 @@ def test_many_taxpayers_racing_for_the_last_free_agent_leaves_one_booking_and_th
     won = [outcome for outcome in outcomes if isinstance(outcome, Booking)]
     lost = [outcome for outcome in outcomes if not isinstance(outcome, Booking)]
     assert len(won) == 1, outcomes
-    assert [type(error) for error in lost] == [SchedulingError] * (RACERS - 1), outcomes
+    assert [type(error) for error in lost] == [DomainError] * (RACERS - 1), outcomes
     assert {error.code for error in lost} == {"taken"}
     # Both agents are now booked at 10:00; the nearest open times around it are the same for every loser.
     assert {tuple(suggestion.starts_at for suggestion in error.suggestions) for error in lost} == {
@@ -121,8 +121,8 @@ def test_one_taxpayer_booking_two_times_at_once_gets_one_booking():
         2, lambda index: services.booking_create(taxpayer=taxpayer, starts_at=times[index], language="en", now=NOW)
     )
 
-    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["Booking", "SchedulingError"], outcomes
-    (error,) = [outcome for outcome in outcomes if isinstance(outcome, SchedulingError)]
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["Booking", "DomainError"], outcomes
+    (error,) = [outcome for outcome in outcomes if isinstance(outcome, DomainError)]
     assert error.code == "already_booked"
     assert Booking.objects.filter(taxpayer=taxpayer, status=Booking.Status.ACTIVE).count() == 1
 

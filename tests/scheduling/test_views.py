@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from interviews.models import AuditRecord
+from audit.models import AuditRecord
 from scheduling import services
 from scheduling.models import Booking, DateException
 from scheduling.selectors import interview_settings_get
@@ -212,7 +212,7 @@ def test_booking_a_listed_time_books_it_and_mails_the_taxpayer(
         )
 
     assert response.status_code == 302
-    assert response.url == reverse("accounts:taxpayer_home")
+    assert response.url == reverse("operations:taxpayer_home")
     assert messages_of(response) == ["Your interview is booked. We have emailed you the details."]
     booking = Booking.objects.get()
     assert (booking.taxpayer, booking.agent, booking.starts_at, booking.language) == (
@@ -244,7 +244,7 @@ def test_book_page_sends_a_taxpayer_with_a_booking_home(taxpayer, taxpayer_clien
     response = taxpayer_client.get(reverse("scheduling:book"))
 
     assert response.status_code == 302
-    assert response.url == reverse("accounts:taxpayer_home")
+    assert response.url == reverse("operations:taxpayer_home")
     assert messages_of(response) == ["You already have an interview booked. You can change its time here."]
 
 
@@ -348,7 +348,7 @@ def test_taxpayer_moves_their_own_booking(taxpayer, taxpayer_client, working_age
         moment.isoformat() for _day, times in page.context["days"] for moment in times
     ]
     assert response.status_code == 302
-    assert response.url == reverse("accounts:taxpayer_home")
+    assert response.url == reverse("operations:taxpayer_home")
     assert messages_of(response) == ["Your interview has a new time. We have emailed you the details."]
     booking.refresh_from_db()
     assert (booking.starts_at, booking.sequence) == (at(MONDAY, 14), 1)
@@ -416,7 +416,7 @@ def test_taxpayer_without_a_booking_is_sent_home_and_cannot_reach_another_taxpay
 
     others.refresh_from_db()
     assert response.status_code == 302
-    assert response.url == reverse("accounts:taxpayer_home")
+    assert response.url == reverse("operations:taxpayer_home")
     assert messages_of(response) == ["You have no interview booked."]
     assert (others.status, others.starts_at, others.sequence) == (Booking.Status.ACTIVE, at(MONDAY, 11), 0)
 
@@ -432,7 +432,7 @@ def test_going_back_to_the_cancel_page_after_cancelling_sends_the_taxpayer_home(
     response = getattr(taxpayer_client, method)(reverse("scheduling:my_cancel"))
 
     assert response.status_code == 302
-    assert response.url == reverse("accounts:taxpayer_home")
+    assert response.url == reverse("operations:taxpayer_home")
     assert messages_of(response) == ["You have no interview booked."]
     booking.refresh_from_db()
     assert (booking.status, booking.sequence, len(mail.outbox)) == (Booking.Status.CANCELLED, 1, 0)
@@ -477,7 +477,7 @@ def test_taxpayer_cancels_their_own_booking_and_only_theirs(taxpayer, taxpayer_c
     assert page.status_code == 200
     assert own.reference in page.content.decode()
     assert response.status_code == 302
-    assert response.url == reverse("accounts:taxpayer_home")
+    assert response.url == reverse("operations:taxpayer_home")
     assert messages_of(response) == ["Your interview is cancelled. You can book a new one at any time."]
     own.refresh_from_db()
     others.refresh_from_db()

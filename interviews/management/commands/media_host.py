@@ -4,7 +4,7 @@ import signal
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from config.lifespan import start_media_host
+from interviews.media_host import start_media_host
 
 
 class Command(BaseCommand):
