@@ -1,20 +1,16 @@
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
 from accounts.models import User
 from accounts.services import email_verification_url, password_set_url
+from core.mail import mail_message
 
 
 def _send(user: User, template: str, context: dict) -> None:
-    with translation.override(user.preferred_language):
-        context = {"user": user, "site_url": settings.SITE_URL, **context}
-        subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
-        body = render_to_string(f"emails/{template}.txt", context)
-    send_mail(subject, body, None, [user.email])
+    mail_message(
+        to=user.email, template=template, context={"user": user, **context}, language=user.preferred_language
+    ).send()
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

@@ -1,4 +1,3 @@
-import csv
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import TIME_ZONE_CHOICES, User
+from core.csv import csv_response
 from core.decorators import role_required
 from core.errors import DomainError
 from interviews import selectors as interview_selectors
@@ -250,17 +250,12 @@ def reports(request: HttpRequest) -> HttpResponse:
     first, last = form.cleaned_data["start"], form.cleaned_data["end"]
     days, per_agent, total = selectors.report_rows(first=first, last=last, zone=zone)
     if request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="liveverify-{first}-{last}.csv"'
-        response.write("\ufeff")  # a byte-order mark, so spreadsheet programs read the file as UTF-8
-        writer = csv.writer(response)
-        writer.writerow(["scope", "name", *CSV_COLUMNS])
-        for day, figures in days:
-            writer.writerow(["day", day.isoformat(), *_csv_figures(figures)])
-        for agent, figures in per_agent:
-            writer.writerow(["agent", agent.full_name, *_csv_figures(figures)])
-        writer.writerow(["total", f"{first}..{last}", *_csv_figures(total)])
-        return response
+        rows = [["day", day.isoformat(), *_csv_figures(figures)] for day, figures in days]
+        rows += [["agent", agent.full_name, *_csv_figures(figures)] for agent, figures in per_agent]
+        rows.append(["total", f"{first}..{last}", *_csv_figures(total)])
+        return csv_response(
+            filename=f"liveverify-{first}-{last}.csv", header=["scope", "name", *CSV_COLUMNS], rows=rows
+        )
     tables = [(_("Per day"), days, True), (_("Per agent"), per_agent, False)]
     context = {"form": form, "days": days, "tables": tables, "total": total, "first": first, "last": last}
     context["rules"] = selectors.queue_settings_get()

@@ -8,15 +8,15 @@ from django.conf import settings as django_settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
 from audit.services import audit_append
 from core.errors import DomainError
+from core.mail import mail_message, site_url
 from scheduling import selectors, signals
 from scheduling.models import Booking, BookingLink, DateException, InterviewSettings, SentNotification, WeeklyHours
 
@@ -446,28 +446,27 @@ LINK_KINDS = {
 
 def _notification_mail(*, booking: Booking, kind: str) -> EmailMessage:
     taxpayer = booking.taxpayer
-    with translation.override(taxpayer.preferred_language), timezone.override(ZoneInfo(taxpayer.time_zone)):
-        context = {
-            "booking": booking,
-            "user": taxpayer,
-            "zone_name": taxpayer.get_time_zone_display(),
-            "site_url": django_settings.SITE_URL,
-            "home_url": f"{django_settings.SITE_URL}{reverse('operations:taxpayer_home')}",
-            "book_url": f"{django_settings.SITE_URL}{reverse('scheduling:book')}",
-            "rules": selectors.interview_settings_get(),
-        }
-        if kind in LINK_KINDS:
-            token = booking_link_issue(booking=booking)
-            context["manage_url"] = f"{django_settings.SITE_URL}{reverse('scheduling:manage', args=[token])}"
-        subject = render_to_string(f"emails/booking_{kind}_subject.txt", context).strip()
-        body = render_to_string(f"emails/booking_{kind}.txt", context)
-        message = EmailMessage(subject, body, to=[taxpayer.email])
-        if kind in (SentNotification.Kind.CONFIRMATION, SentNotification.Kind.RESCHEDULED):
-            message.attach("interview.ics", booking_ics(booking=booking), "text/calendar; method=REQUEST")
-        elif kind == SentNotification.Kind.CANCELLED:
-            message.attach(
-                "interview.ics", booking_ics(booking=booking, cancelled=True), "text/calendar; method=CANCEL"
-            )
+    context = {
+        "booking": booking,
+        "user": taxpayer,
+        "zone_name": taxpayer.get_time_zone_display(),
+        "home_url": site_url(reverse("operations:taxpayer_home")),
+        "book_url": site_url(reverse("scheduling:book")),
+        "rules": selectors.interview_settings_get(),
+    }
+    if kind in LINK_KINDS:
+        context["manage_url"] = site_url(reverse("scheduling:manage", args=[booking_link_issue(booking=booking)]))
+    message = mail_message(
+        to=taxpayer.email,
+        template=f"booking_{kind}",
+        context=context,
+        language=taxpayer.preferred_language,
+        time_zone=taxpayer.time_zone,
+    )
+    if kind in (SentNotification.Kind.CONFIRMATION, SentNotification.Kind.RESCHEDULED):
+        message.attach("interview.ics", booking_ics(booking=booking), "text/calendar; method=REQUEST")
+    elif kind == SentNotification.Kind.CANCELLED:
+        message.attach("interview.ics", booking_ics(booking=booking, cancelled=True), "text/calendar; method=CANCEL")
     return message
 
 

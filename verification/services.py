@@ -5,13 +5,11 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -20,6 +18,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from accounts.models import User
 from audit.services import audit_append
 from core.errors import DomainError
+from core.mail import mail_message, site_url
 from interviews.models import InterviewSession
 from interviews.services import State, session_group_send, session_locked
 from verification import selectors
@@ -448,20 +447,23 @@ def outcome_notify(*, outcome_id: int, now: datetime | None = None) -> bool:
     if outcome is None or outcome.taxpayer.email_verified_at is None:
         return False
     taxpayer = outcome.taxpayer
-    with translation.override(taxpayer.preferred_language), timezone.override(ZoneInfo(taxpayer.time_zone)):
-        context = {
+    message = mail_message(
+        to=taxpayer.email,
+        template="proofing",
+        context={
             "outcome": outcome,
             "user": taxpayer,
             "zone_name": taxpayer.get_time_zone_display(),
-            "result_url": f"{settings.SITE_URL}{reverse('verification:result')}",
-            "report_url": f"{settings.SITE_URL}{reverse('verification:report', args=[report_token(outcome)])}",
-            "book_url": f"{settings.SITE_URL}{reverse('scheduling:book')}",
-        }
-        subject = render_to_string("emails/proofing_subject.txt", context).strip()
-        body = render_to_string("emails/proofing.txt", context)
+            "result_url": site_url(reverse("verification:result")),
+            "report_url": site_url(reverse("verification:report", args=[report_token(outcome)])),
+            "book_url": site_url(reverse("scheduling:book")),
+        },
+        language=taxpayer.preferred_language,
+        time_zone=taxpayer.time_zone,
+    )
     outcome.notified_at = now or timezone.now()
     outcome.save(update_fields=["notified_at"])
-    EmailMessage(subject, body, to=[taxpayer.email]).send()
+    message.send()
     return True
 
 
@@ -475,7 +477,7 @@ def report_create(*, outcome: VerificationOutcome, details: str) -> ProofingRepo
         return same
     report = ProofingReport.objects.create(outcome=outcome, details=details)
     audit_append(actor=None, action="verification.reported", obj=outcome, details={"report": report.pk})
-    url = f"{settings.SITE_URL}{reverse('verification:report_list')}"
+    url = site_url(reverse("verification:report_list"))
     for supervisor in User.objects.filter(role=User.Role.SUPERVISOR, is_active=True):
         with translation.override(supervisor.preferred_language):
             message = EmailMessage(
