@@ -449,7 +449,7 @@ def _notification_mail(*, booking: Booking, kind: str) -> EmailMessage:
     context = {
         "booking": booking,
         "user": taxpayer,
-        "zone_name": taxpayer.get_time_zone_display(),
+        "zone_name": taxpayer.get_time_zone_display,  # called by the template, in their language
         "home_url": site_url(reverse("operations:taxpayer_home")),
         "book_url": site_url(reverse("scheduling:book")),
         "rules": selectors.interview_settings_get(),

@@ -453,7 +453,7 @@ def outcome_notify(*, outcome_id: int, now: datetime | None = None) -> bool:
         context={
             "outcome": outcome,
             "user": taxpayer,
-            "zone_name": taxpayer.get_time_zone_display(),
+            "zone_name": taxpayer.get_time_zone_display,  # called by the template, in their language
             "result_url": site_url(reverse("verification:result")),
             "report_url": site_url(reverse("verification:report", args=[report_token(outcome)])),
             "book_url": site_url(reverse("scheduling:book")),

@@ -2,9 +2,10 @@
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
@@ -388,6 +389,7 @@ def test_reassign_page_with_a_nul_character_in_the_reference_is_not_found(superv
     assert supervisor_client.get("/supervisor/reassign/AB%00-DEF/").status_code == 404
 
 
+@time_machine.travel(datetime(2026, 6, 10, 12, 0, tzinfo=UTC), tick=False)  # an hour ago is the same day
 def test_reports_per_day_and_agent_and_as_csv(supervisor_client, supervisor, agent):
     today = timezone.now().astimezone(timezone.get_current_timezone()).date()
     booking = factories.BookingFactory(
@@ -409,8 +411,9 @@ def test_reports_per_day_and_agent_and_as_csv(supervisor_client, supervisor, age
     assert "Per day" in page and "Per agent" in page and agent.full_name in page
 
     response = supervisor_client.get(reverse("operations:reports"), query | {"format": "csv"})
-    assert response.content.startswith("\ufeff".encode())  # spreadsheets read it as UTF-8
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    content = b"".join(response.streaming_content)
+    assert content.startswith("\ufeff".encode())  # spreadsheets read it as UTF-8
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert response["Content-Type"].startswith("text/csv")
     assert rows[0][:5] == ["scope", "name", "completed", "decided", "verified_share"]
     assert [row[:3] for row in rows[1:]] == [
