@@ -11,7 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from operations.events import OperationsChanged, Place, QueueUpdate
+from operations.events import OperationsChanged, QueueUpdate
 
 STAFF_GROUP = "operations-staff"
 _pending = threading.local()
@@ -78,15 +78,17 @@ def queue_message(*, language: str, rows: list[dict], taken: list[int]) -> dict:
     ).model_dump()
 
 
-def _place(row: dict) -> tuple[str, Place]:
+def _place(row: dict) -> tuple[str, dict]:
+    """One entry's Place. A dict, which QueueUpdate checks as a Place: twice as fast for a long line
+    as building each Place in Python."""
     entry, estimate = row["entry"], row["estimate"]
-    return str(entry.pk), Place(
-        position=row["position"],
-        low=estimate[0] if estimate else None,
-        high=estimate[1] if estimate else None,
-        ask_ready=entry.ready_requested_at is not None and entry.ready_confirmed_at is None,
-        ready=entry.ready_confirmed_at is not None,
-    )
+    return str(entry.pk), {
+        "position": row["position"],
+        "low": estimate[0] if estimate else None,
+        "high": estimate[1] if estimate else None,
+        "ask_ready": entry.ready_requested_at is not None and entry.ready_confirmed_at is None,
+        "ready": entry.ready_confirmed_at is not None,
+    }
 
 
 def place_message(*, entry, now=None) -> dict:
