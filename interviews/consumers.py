@@ -1,14 +1,15 @@
 import contextlib
-import json
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
+from pydantic import TypeAdapter
 
 from core.errors import DomainError
 from interviews import events, selectors, services
+from interviews.media import messages
 from interviews.media.registry import registry_for
 from interviews.media.service import session_group
 
@@ -18,7 +19,8 @@ AGENT_ONLY = {"admit", "end"}
 class SignalingConsumer(AsyncJsonWebsocketConsumer):
     """Common ground: size and schema checks that answer bad input without closing the socket."""
 
-    allowed_types: set[str] = set()
+    # The messages this socket takes from a browser (events.accepting); any other type is unknown.
+    accepts: TypeAdapter
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if bytes_data is not None or text_data is None:
@@ -28,18 +30,13 @@ class SignalingConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error("too_large", _("The message is too large."))
             return
         try:
-            decoded = json.loads(text_data)
-        except (ValueError, RecursionError):
-            await self.send_error("bad_json", _("The message is not valid JSON."))
-            return
-        try:
-            message = events.validate(decoded, self.allowed_types)
+            message = events.parse(text_data, self.accepts)
         except events.InvalidMessage as error:
             await self.send_error(error.code, error.message)
             return
         await self.handle(message)
 
-    async def handle(self, message: dict) -> None:
+    async def handle(self, message: events.ClientMessage) -> None:
         raise NotImplementedError
 
     async def send_json(self, content: dict, close: bool = False) -> None:
@@ -49,15 +46,18 @@ class SignalingConsumer(AsyncJsonWebsocketConsumer):
         with contextlib.suppress(OSError):
             await super().send_json(content, close=close)
 
+    async def send_message(self, message: events.Message) -> None:
+        await self.send_json(message.model_dump())
+
     async def send_error(self, code: str, message: str) -> None:
-        await self.send_json({"type": "error", "code": code, "message": message})
+        await self.send_message(events.Error(code=code, message=message))
 
     async def media_host(self, key: str | None) -> str | None:
         registry = registry_for(settings.REDIS_URL)
         return await (registry.pin(key) if key else registry.pick())
 
     async def media_answer(self, event: dict) -> None:
-        await self.send_json({"type": "answer", "sdp": event["sdp"]})
+        await self.send_message(events.Answer(sdp=event["sdp"]))
 
     async def media_error(self, event: dict) -> None:
         await self.send_error("media_failed", _("The connection could not be set up. Try again."))
@@ -66,7 +66,7 @@ class SignalingConsumer(AsyncJsonWebsocketConsumer):
 class InterviewConsumer(SignalingConsumer):
     """One participant's signaling, session events and chat for one interview."""
 
-    allowed_types = set(events.SCHEMAS)
+    accepts = events.accepting(events.Offer, events.Chat, events.Admit, events.End, events.Leave, events.Ping)
 
     async def connect(self) -> None:
         user = self.scope["user"]
@@ -98,17 +98,16 @@ class InterviewConsumer(SignalingConsumer):
         await self.accept()
         if previous_channel and previous_channel != self.channel_name:
             # One window per participant: the older one steps aside.
-            await self.channel_layer.send(previous_channel, {"type": "interview.replaced"})
-        await self.send_json(
-            {
-                "type": "hello",
-                "role": role,
-                "state": session.state,
-                "waited_seconds": selectors.waited_seconds(session),
-                "taxpayer_connected": session.taxpayer_connected,
-                "agent_connected": session.agent_connected,
-                "ice_servers": selectors.ice_servers_for(user_id=user.pk),
-            }
+            await self.channel_layer.send(previous_channel, events.InterviewReplaced().model_dump())
+        await self.send_message(
+            events.InterviewHello(
+                role=role,
+                state=session.state,
+                waited_seconds=selectors.waited_seconds(session),
+                taxpayer_connected=session.taxpayer_connected,
+                agent_connected=session.agent_connected,
+                ice_servers=selectors.ice_servers_for(user_id=user.pk),
+            )
         )
         # What was on this person's screen before a reload (a challenge) is shown again.
         for event in await database_sync_to_async(selectors.replay_events)(session_id=session.pk, role=role):
@@ -123,10 +122,10 @@ class InterviewConsumer(SignalingConsumer):
         )
         if not getattr(session, f"{self.role}_connected"):
             # Their newest connection is gone: free the peer on the media host now.
-            await self._to_media({"type": "media.leave", "session": self.session_id, "role": self.role})
+            await self._to_media(messages.MediaLeave(session=self.session_id, role=self.role))
 
-    async def handle(self, message: dict) -> None:
-        kind = message["type"]
+    async def handle(self, message: events.ClientMessage) -> None:
+        kind = message.type
         if kind in AGENT_ONLY and self.role != "agent":
             await self.send_error("forbidden", _("Only the agent can do that."))
             return
@@ -135,20 +134,27 @@ class InterviewConsumer(SignalingConsumer):
             await self.close(code=4403)
             return
         if kind == "ping":
-            await self.send_json({"type": "pong"})
+            await self.send_message(events.Pong())
         elif kind == "chat":
             # Relayed to the other participant, never stored or logged.
             await self.channel_layer.group_send(
-                self.group, {"type": "interview.chat", "sender": self.role, "text": message["text"].strip()}
+                self.group, events.InterviewChat(sender=self.role, text=message.text).model_dump()
             )
         elif kind == "offer":
             # The offer says whether the call is live, so a host that was away (or replaced) relays at once.
             admitted = await database_sync_to_async(selectors.session_is_admitted)(session_id=self.session_id)
-            offer = {"type": "media.offer", "session": self.session_id, "role": self.role, "sdp": message["sdp"]}
-            await self._to_media(offer | {"admitted": admitted}, reply=True)
+            await self._to_media(
+                messages.MediaOffer(
+                    session=self.session_id,
+                    role=self.role,
+                    sdp=message.sdp,
+                    admitted=admitted,
+                    reply_to=self.channel_name,
+                )
+            )
         elif kind == "leave":
-            await self._to_media({"type": "media.leave", "session": self.session_id, "role": self.role})
-            await self.channel_layer.group_send(self.group, {"type": "interview.left", "role": self.role})
+            await self._to_media(messages.MediaLeave(session=self.session_id, role=self.role))
+            await self.channel_layer.group_send(self.group, events.InterviewLeft(role=self.role).model_dump())
         else:
             await self._command(kind)
 
@@ -167,30 +173,28 @@ class InterviewConsumer(SignalingConsumer):
             await self.send_error(error.code, error.message)
             return
         if kind == "admit":
-            await self._to_media({"type": "media.admit", "session": self.session_id})
+            await self._to_media(messages.MediaAdmit(session=self.session_id))
         else:
-            await self._to_media({"type": "media.close", "session": self.session_id})
+            await self._to_media(messages.MediaClose(session=self.session_id))
 
-    async def _to_media(self, payload: dict, *, reply: bool = False) -> None:
+    async def _to_media(self, message: messages.Message) -> None:
         channel = await self.media_host(f"session:{self.session_id}")
         if channel is None:
             await self.send_error("media_unavailable", _("The video service is not available. Try again shortly."))
             return
-        if reply:
-            payload["reply_to"] = self.channel_name
-        await self.channel_layer.send(channel, payload)
+        await self.channel_layer.send(channel, message.model_dump())
 
     async def interview_state(self, event: dict) -> None:
-        await self.send_json({key: value for key, value in event.items() if key != "type"} | {"type": "state"})
+        await self.send_message(events.State.model_validate(event | {"type": "state"}))
 
     async def interview_chat(self, event: dict) -> None:
         if event["sender"] != self.role:
-            await self.send_json({"type": "chat", "sender": event["sender"], "text": event["text"]})
+            await self.send_message(events.ChatFrom(sender=event["sender"], text=event["text"]))
 
     async def interview_left(self, event: dict) -> None:
         """The other participant chose to leave (rather than lost their connection)."""
         if event["role"] != self.role:
-            await self.send_json({"type": "left", "role": event["role"]})
+            await self.send_message(events.Left(role=event["role"]))
 
     async def interview_replaced(self, event: dict) -> None:
         await self.send_error("replaced", _("This interview is open in another window, so it was closed here."))
@@ -199,7 +203,7 @@ class InterviewConsumer(SignalingConsumer):
     async def interview_challenge(self, event: dict) -> None:
         """A live challenge for the taxpayer to do on camera ("" kind: it is over)."""
         if self.role == "taxpayer":
-            await self.send_json({"type": "challenge", "text": event["text"]})
+            await self.send_message(events.Challenge(text=event["text"]))
 
     async def interview_code_sent(self, event: dict) -> None:
         """A code was sent to the taxpayer ("" sent_to: it was confirmed, so the notice goes)."""
@@ -207,20 +211,20 @@ class InterviewConsumer(SignalingConsumer):
             text = ""
             if event["sent_to"]:
                 text = _("We sent a code to %(contact)s. Read it aloud to your agent.") % {"contact": event["sent_to"]}
-            await self.send_json({"type": "code_sent", "text": text})
+            await self.send_message(events.CodeSent(text=text))
 
     async def interview_outcome(self, event: dict) -> None:
         if self.role == "taxpayer":
-            await self.send_json({"type": "outcome", "result": event["result"]})
+            await self.send_message(events.Outcome(result=event["result"]))
 
     async def media_peer_state(self, event: dict) -> None:
-        await self.send_json({"type": "peer", "role": event["role"], "state": event["state"]})
+        await self.send_message(events.Peer(role=event["role"], state=event["state"]))
 
 
 class DeviceCheckConsumer(SignalingConsumer):
     """The device check: an echo of the person's own camera and microphone through the media host."""
 
-    allowed_types = {"offer", "ping"}
+    accepts = events.accepting(events.Offer, events.Ping)
 
     async def connect(self) -> None:
         user = self.scope["user"]
@@ -234,15 +238,17 @@ class DeviceCheckConsumer(SignalingConsumer):
             await self.close(code=4403)
             return
         await self.accept()
-        await self.send_json({"type": "hello", "ice_servers": selectors.ice_servers_for(user_id=user.pk)})
+        await self.send_message(events.Hello(ice_servers=selectors.ice_servers_for(user_id=user.pk)))
 
     async def disconnect(self, code: int) -> None:
         if self.host_channel is not None:
-            await self.channel_layer.send(self.host_channel, {"type": "media.echo_close", "echo": self.channel_name})
+            await self.channel_layer.send(
+                self.host_channel, messages.MediaEchoClose(echo=self.channel_name).model_dump()
+            )
 
-    async def handle(self, message: dict) -> None:
-        if message["type"] == "ping":
-            await self.send_json({"type": "pong"})
+    async def handle(self, message: events.ClientMessage) -> None:
+        if message.type == "ping":
+            await self.send_message(events.Pong())
             return
         self.host_channel = self.host_channel or await self.media_host(None)
         if self.host_channel is None:
@@ -250,5 +256,5 @@ class DeviceCheckConsumer(SignalingConsumer):
             return
         await self.channel_layer.send(
             self.host_channel,
-            {"type": "media.echo", "echo": self.channel_name, "sdp": message["sdp"], "reply_to": self.channel_name},
+            messages.MediaEcho(echo=self.channel_name, sdp=message.sdp, reply_to=self.channel_name).model_dump(),
         )

@@ -13,6 +13,7 @@ from audit.services import audit_append
 from core.errors import DomainError
 from core.realtime import group_send_on_commit
 from interviews import selectors, signals
+from interviews.events import InterviewState, Message
 from interviews.media.service import session_group
 from interviews.models import InterviewSession, SessionEvent
 from scheduling.models import Booking
@@ -30,21 +31,22 @@ TRANSITIONS = {
 }
 
 
-def session_group_send(session: InterviewSession, event: dict) -> None:
+def session_group_send(session: InterviewSession, event: Message) -> None:
     """Send an event to everyone on the session's channel group, after the commit."""
-    group_send_on_commit(session_group(session.pk), event)
+    group_send_on_commit(session_group(session.pk), event.model_dump())
 
 
 def _broadcast(session: InterviewSession) -> None:
     """Tell everyone on the session's channel group its new state, after the commit."""
-    payload = {
-        "type": "interview.state",
-        "state": session.state,
-        "waited_seconds": selectors.waited_seconds(session),
-        "taxpayer_connected": session.taxpayer_connected,
-        "agent_connected": session.agent_connected,
-    }
-    session_group_send(session, payload)
+    session_group_send(
+        session,
+        InterviewState(
+            state=session.state,
+            waited_seconds=selectors.waited_seconds(session),
+            taxpayer_connected=session.taxpayer_connected,
+            agent_connected=session.agent_connected,
+        ),
+    )
     signals.session_changed.send(sender=InterviewSession, session=session)
 
 

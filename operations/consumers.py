@@ -6,17 +6,19 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from interviews import events as interview_events
 from interviews import selectors as interview_selectors
 from interviews.consumers import SignalingConsumer
+from interviews.media import messages
 from interviews.media.service import session_group
-from operations import broadcast, services
+from operations import broadcast, events, services
 from operations.templatetags.operations_tags import wait_range
 
 
 class QueueConsumer(SignalingConsumer):
     """A taxpayer's place in the talk-now queue and the estimate, live; closing it starts the grace period."""
 
-    allowed_types = {"ping"}
+    accepts = interview_events.accepting(interview_events.Ping)
 
     async def connect(self) -> None:
         user = self.scope["user"]
@@ -31,7 +33,7 @@ class QueueConsumer(SignalingConsumer):
         entry = await database_sync_to_async(services.queue_connect)(taxpayer=user, channel=self.channel_name)
         await self.accept()
         if entry is None:
-            await self.send_json({"type": "gone"})
+            await self.send_message(events.Gone())
             await self.close(code=4404)
             return
         self.entry_id, self.group = str(entry.pk), broadcast.queue_group(entry.language)
@@ -44,25 +46,25 @@ class QueueConsumer(SignalingConsumer):
         await self.channel_layer.group_discard(self.group, self.channel_name)
         await database_sync_to_async(services.queue_disconnect)(entry_id=int(self.entry_id), channel=self.channel_name)
 
-    async def handle(self, message: dict) -> None:
-        await self.send_json({"type": "pong"})
+    async def handle(self, message: interview_events.ClientMessage) -> None:
+        await self.send_message(interview_events.Pong())
 
     async def queue_update(self, event: dict) -> None:
         if self.entry_id in event["taken"]:
-            await self.send_json({"type": "taken", "url": event["interview_url"]})
+            await self.send_message(events.Taken(url=event["interview_url"]))
             return
         place = event["entries"].get(self.entry_id)
         if place is None:
-            await self.send_json({"type": "gone"})
+            await self.send_message(events.Gone())
             return
         estimate = (place["low"], place["high"]) if place["low"] is not None else None
-        await self.send_json({"type": "queue", "open": event["open"], **place, "estimate_text": wait_range(estimate)})
+        await self.send_message(events.Queue(open=event["open"], **place, estimate_text=wait_range(estimate)))
 
 
 class StaffPageConsumer(SignalingConsumer):
     """A staff page whose live part is rendered again on the server after every operations change."""
 
-    allowed_types = {"ping"}
+    accepts = interview_events.accepting(interview_events.Ping)
     role = ""
 
     async def connect(self) -> None:
@@ -86,11 +88,11 @@ class StaffPageConsumer(SignalingConsumer):
         if self.joined:
             await self.channel_layer.group_discard(broadcast.STAFF_GROUP, self.channel_name)
 
-    async def handle(self, message: dict) -> None:
-        await self.send_json({"type": "pong"})
+    async def handle(self, message: interview_events.ClientMessage) -> None:
+        await self.send_message(interview_events.Pong())
 
     async def operations_changed(self, event: dict) -> None:
-        await self.send_json({"type": "fragment", "html": await self.rendered(event.get("stamp"))})
+        await self.send_message(events.Fragment(html=await self.rendered(event.get("stamp"))))
 
     async def rendered(self, stamp: str | None) -> str:
         return await database_sync_to_async(self.render)()
@@ -150,7 +152,7 @@ class AgentConsumer(StaffPageConsumer):
 class MonitorConsumer(SignalingConsumer):
     """A supervisor silently receiving a live call's media: sends nothing, and nobody receives them."""
 
-    allowed_types = {"offer", "ping"}
+    accepts = interview_events.accepting(interview_events.Offer, interview_events.Ping)
 
     async def connect(self) -> None:
         user = self.scope["user"]
@@ -176,7 +178,9 @@ class MonitorConsumer(SignalingConsumer):
         self.group = session_group(self.session_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        await self.send_json({"type": "hello", "ice_servers": interview_selectors.ice_servers_for(user_id=user.pk)})
+        await self.send_message(
+            interview_events.Hello(ice_servers=interview_selectors.ice_servers_for(user_id=user.pk))
+        )
 
     async def disconnect(self, code: int) -> None:
         if self.group is None:
@@ -184,11 +188,11 @@ class MonitorConsumer(SignalingConsumer):
         await self.channel_layer.group_discard(self.group, self.channel_name)
         channel = await self.media_host(f"session:{self.session_id}")
         if channel is not None:
-            await self.channel_layer.send(channel, {"type": "media.monitor_close", "monitor": self.channel_name})
+            await self.channel_layer.send(channel, messages.MediaMonitorClose(monitor=self.channel_name).model_dump())
 
-    async def handle(self, message: dict) -> None:
-        if message["type"] == "ping":
-            await self.send_json({"type": "pong"})
+    async def handle(self, message: interview_events.ClientMessage) -> None:
+        if message.type == "ping":
+            await self.send_message(interview_events.Pong())
             return
         channel = await self.media_host(f"session:{self.session_id}")
         if channel is None:
@@ -196,20 +200,16 @@ class MonitorConsumer(SignalingConsumer):
             return
         await self.channel_layer.send(
             channel,
-            {
-                "type": "media.monitor",
-                "session": self.session_id,
-                "monitor": self.channel_name,
-                "sdp": message["sdp"],
-                "reply_to": self.channel_name,
-            },
+            messages.MediaMonitor(
+                session=self.session_id, monitor=self.channel_name, sdp=message.sdp, reply_to=self.channel_name
+            ).model_dump(),
         )
 
     async def interview_state(self, event: dict) -> None:
-        await self.send_json({"type": "state", "state": event["state"]})
+        await self.send_message(events.MonitorState(state=event["state"]))
 
     async def interview_chat(self, event: dict) -> None:
         """The chat is the participants' own; a monitor does not see it."""
 
     async def media_peer_state(self, event: dict) -> None:
-        await self.send_json({"type": "peer", "role": event["role"], "state": event["state"]})
+        await self.send_message(interview_events.Peer(role=event["role"], state=event["state"]))

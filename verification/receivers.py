@@ -34,7 +34,7 @@ def challenge_on_screen(sender, *, session_id: int, role: str, **kwargs) -> list
     if pending is None:
         return []
     taxpayer = pending.verification.session.booking.taxpayer
-    return [services.challenge_event(taxpayer=taxpayer, kind=pending.kind, digits=pending.digits)]
+    return [services.challenge_event(taxpayer=taxpayer, kind=pending.kind, digits=pending.digits).model_dump()]
 
 
 def purge_codes(sender, *, sessions, **kwargs) -> dict[str, int]:

@@ -19,6 +19,7 @@ from accounts.models import User
 from audit.services import audit_append
 from core.errors import DomainError
 from core.mail import mail_message, site_url
+from interviews.events import InterviewChallenge, InterviewCodeSent, InterviewOutcome
 from interviews.models import InterviewSession
 from interviews.services import State, session_group_send, session_locked
 from verification import selectors
@@ -49,12 +50,12 @@ def challenge_text(*, kind: str, digits: str) -> str:
     return text % {"digits": " ".join(digits)} if digits else text
 
 
-def challenge_event(*, taxpayer: User, kind: str, digits: str) -> dict:
+def challenge_event(*, taxpayer: User, kind: str, digits: str) -> InterviewChallenge:
     """The channel-layer event that puts a challenge on the taxpayer's screen, in their language
     ("" kind: the challenge is over and its words go)."""
     with translation.override(taxpayer.preferred_language):
         text = challenge_text(kind=kind, digits=digits) if kind else ""
-    return {"type": "interview.challenge", "text": text}
+    return InterviewChallenge(text=text)
 
 
 def _checklist_session(*, session_id: int, agent: User, outcome: bool = False) -> InterviewSession:
@@ -216,7 +217,7 @@ def code_send(*, session_id: int, agent: User, channel: str, now: datetime | Non
     audit_append(actor=agent, action="verification.code_send", obj=session, details={"channel": channel})
     sent_to = mask_contact(channel, taxpayer)
     transaction.on_commit(lambda: _code_deliver(taxpayer=taxpayer, channel=channel, code=code, phone=phone))
-    session_group_send(session, {"type": "interview.code_sent", "channel": channel, "sent_to": sent_to})
+    session_group_send(session, InterviewCodeSent(channel=channel, sent_to=sent_to))
     return record
 
 
@@ -266,7 +267,7 @@ def code_check(*, session_id: int, agent: User, code: str, now: datetime | None 
         record.save(update_fields=["attempts", "confirmed_at", "spent"])
         audit_append(actor=agent, action="verification.code_confirmed", obj=session)
         # The taxpayer's "read the code aloud" notice goes away.
-        session_group_send(session, {"type": "interview.code_sent", "channel": record.channel, "sent_to": ""})
+        session_group_send(session, InterviewCodeSent(channel=record.channel, sent_to=""))
         return CodeCheck(True, 0, _("The code is confirmed."))
     left = settings.ONE_TIME_CODE_ATTEMPTS - record.attempts
     record.spent = left <= 0
@@ -410,7 +411,7 @@ def _outcome_record(
     from verification.tasks import send_outcome_notification
 
     transaction.on_commit(lambda: send_outcome_notification.delay(outcome.pk))
-    session_group_send(session, {"type": "interview.outcome", "result": result})
+    session_group_send(session, InterviewOutcome(result=result))
     return outcome
 
 

@@ -5,6 +5,20 @@ import asyncio
 import logging
 
 from interviews.media.host import MediaError, MediaHost
+from interviews.media.messages import (
+    MediaAdmit,
+    MediaAnswer,
+    MediaClose,
+    MediaEcho,
+    MediaEchoClose,
+    MediaFailure,
+    MediaLeave,
+    MediaMonitor,
+    MediaMonitorClose,
+    MediaOffer,
+    MediaPeerState,
+    host_message,
+)
 from interviews.media.registry import LocalRegistry
 
 logger = logging.getLogger(__name__)
@@ -15,47 +29,44 @@ def session_group(session_id: int) -> str:
     return f"interview-{session_id}"
 
 
-async def _handle(host: MediaHost, layer, message: dict) -> None:
-    kind = message.get("type")
+async def _handle(host: MediaHost, layer, raw: dict) -> None:
     try:
-        if kind == "media.offer":
-            sdp = await host.answer(
-                session_id=message["session"],
-                role=message["role"],
-                sdp=message["sdp"],
-                admitted=bool(message.get("admitted")),
-            )
-            await layer.send(message["reply_to"], {"type": "media.answer", "sdp": sdp})
-        elif kind == "media.echo":
-            sdp = await host.echo(echo_id=message["echo"], sdp=message["sdp"])
-            await layer.send(message["reply_to"], {"type": "media.answer", "sdp": sdp})
-        elif kind == "media.admit":
-            host.admit(session_id=message["session"])
-        elif kind == "media.leave":
-            await host.leave(session_id=message["session"], role=message["role"])
-        elif kind == "media.close":
-            await host.close(session_id=message["session"])
-        elif kind == "media.echo_close":
-            await host.echo_close(echo_id=message["echo"])
-        elif kind == "media.monitor":
-            sdp = await host.monitor(session_id=message["session"], monitor_id=message["monitor"], sdp=message["sdp"])
-            await layer.send(message["reply_to"], {"type": "media.answer", "sdp": sdp})
-        elif kind == "media.monitor_close":
-            await host.monitor_close(monitor_id=message["monitor"])
-        else:
-            logger.warning("Media host ignored a message of type %r", kind)
+        message = host_message.validate_python(raw)
+        match message:
+            case MediaOffer():
+                sdp = await host.answer(
+                    session_id=message.session, role=message.role, sdp=message.sdp, admitted=message.admitted
+                )
+                await layer.send(message.reply_to, MediaAnswer(sdp=sdp).model_dump())
+            case MediaEcho():
+                sdp = await host.echo(echo_id=message.echo, sdp=message.sdp)
+                await layer.send(message.reply_to, MediaAnswer(sdp=sdp).model_dump())
+            case MediaMonitor():
+                sdp = await host.monitor(session_id=message.session, monitor_id=message.monitor, sdp=message.sdp)
+                await layer.send(message.reply_to, MediaAnswer(sdp=sdp).model_dump())
+            case MediaAdmit():
+                host.admit(session_id=message.session)
+            case MediaLeave():
+                await host.leave(session_id=message.session, role=message.role)
+            case MediaClose():
+                await host.close(session_id=message.session)
+            case MediaEchoClose():
+                await host.echo_close(echo_id=message.echo)
+            case MediaMonitorClose():
+                await host.monitor_close(monitor_id=message.monitor)
     except (MediaError, KeyError, ValueError) as error:
-        # The class only: an offer's text (addresses, keys) never goes to the log.
-        logger.warning("Media host could not handle %s: %s", kind, type(error).__name__)
-        if "reply_to" in message:
-            await layer.send(message["reply_to"], {"type": "media.error", "message": "negotiation failed"})
+        # The class only: an offer's text (addresses, keys) never goes to the log. A message
+        # that is not one of the host's (pydantic's ValidationError) is a ValueError too.
+        logger.warning("Media host could not handle %r: %s", raw.get("type"), type(error).__name__)
+        if isinstance(raw.get("reply_to"), str):
+            await layer.send(raw["reply_to"], MediaFailure(message="negotiation failed").model_dump())
 
 
 async def serve(*, layer, registry: LocalRegistry, ice_servers: list[dict], ready: asyncio.Event | None = None) -> None:
     """Run one media host until cancelled, announcing its load every few seconds."""
 
     async def on_state(session_id: int, role: str, state: str) -> None:
-        await layer.group_send(session_group(session_id), {"type": "media.peer_state", "role": role, "state": state})
+        await layer.group_send(session_group(session_id), MediaPeerState(role=role, state=state).model_dump())
 
     host = MediaHost(ice_servers=ice_servers, on_state=on_state)
     channel = await layer.new_channel("media-host")

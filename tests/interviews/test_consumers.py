@@ -2,9 +2,11 @@
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import hmac
 import json
+import operator
 import re
 from base64 import b64encode
 from collections.abc import AsyncIterator
@@ -23,6 +25,7 @@ from django.conf import settings
 from django.core import mail
 from django.db import models
 from django.test import Client
+from pydantic import TypeAdapter
 
 import config.lifespan
 from audit.models import AuditRecord
@@ -31,6 +34,7 @@ from interviews import events, services
 from interviews.media import registry
 from interviews.media.service import serve
 from interviews.models import InterviewSession, SessionEvent
+from operations import events as operations_events
 from tests.conftest import staff_client
 from tests.factories import AgentFactory, BookingFactory
 from verification import services as verification_services
@@ -94,13 +98,41 @@ def logged_in(user) -> Client:
     return client
 
 
+def _browser_bound() -> TypeAdapter:
+    """Every model of a message the server sends to browsers (a type without a dot: the dotted
+    ones are channel-layer events). Two models may share a type (a monitor's state is shorter)."""
+    models = [
+        model
+        for module in (events, operations_events)
+        for model in vars(module).values()
+        if isinstance(model, type)
+        and issubclass(model, events.Message)
+        and "type" in model.model_fields
+        and "." not in model.model_fields["type"].default
+    ]
+    return TypeAdapter(functools.reduce(operator.or_, models))
+
+
+TO_BROWSER = _browser_bound()
+
+
+class Browser(WebsocketCommunicator):
+    """A browser's end of a socket. Each message it receives must be exactly one of the server's
+    models, so every message a consumer test sees proves that its type and fields have one."""
+
+    async def receive_json_from(self, timeout: float = 1) -> dict:
+        message = await super().receive_json_from(timeout)
+        TO_BROWSER.validate_python(message)
+        return message
+
+
 @contextlib.asynccontextmanager
 async def socket(path: str, client: Client | None, *, origin: bytes = ORIGIN) -> AsyncIterator[tuple]:
     """A WebSocket to the application as this client's browser; always disconnected at the end."""
     headers = [(b"origin", origin)]
     if client is not None:
         headers.append((b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()))
-    communicator = WebsocketCommunicator(application, path, headers=headers)
+    communicator = Browser(application, path, headers=headers)
     connected, code = await communicator.connect(timeout=TIMEOUT)
     try:
         yield communicator, connected, code
