@@ -44,9 +44,11 @@ class CodeCheckForm(USWDSFormMixin, forms.Form):
 
 
 class ChecklistForm(USWDSFormMixin, forms.ModelForm):
+    """The fraud reason and the notes; the confirmation boxes come from the steps table (verification.steps)."""
+
     class Meta:
         model = Verification
-        fields = ["details_match", "stayed_in_view", "fraud_flag", "fraud_reason", "notes"]
+        fields = ["fraud_reason", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
         help_texts = {
             "notes": _(

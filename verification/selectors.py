@@ -39,37 +39,19 @@ def code_confirmed(verification) -> bool:
 
 def outcome_missing(verification, *, audio_only: bool) -> dict[str, list[str]]:
     """For each possible outcome, what is still missing before it can be recorded (empty: ready)."""
-    items = list(verification.evidence.all())
-    verified: list[str] = []
-    if audio_only:
-        if not any(item.unexpired for item in items):
-            verified.append(_("Describe at least one unexpired document the person read out."))
-    elif not evidence_is_strong_enough(items):
-        verified.append(
-            _(
-                "The evidence is not strong enough: one superior document, or one strong document "
-                "and one more, checked and unexpired."
-            )
-        )
-    if not latest_challenge_passed(verification):
-        verified.append(_("The person must pass a live challenge (the latest one, with none pending)."))
-    if not code_confirmed(verification):
-        verified.append(_("Confirm the one-time code."))
-    profile = getattr(verification.session.booking.taxpayer, "taxpayer_profile", None)
-    if profile is None or not profile.claimed_identity_complete:
-        verified.append(
-            _(
-                "The taxpayer's date of birth and address are not on file: they can add them on their "
-                "profile page (in another tab) during the call; then reload this page."
-            )
-        )
-    if not verification.details_match:
-        verified.append(_("Confirm the name, date of birth and address match the documents."))
-    if not audio_only and not verification.stayed_in_view:
-        verified.append(_("Confirm the person stayed in view throughout."))
-    if verification.fraud_flag:
-        verified.append(_("Fraud is flagged: the person cannot be verified."))
-    return {"verified": verified, "not_verified": [], "inconclusive": []}
+    from verification.steps import STEPS  # the steps name the services, which read these selectors
+
+    return {
+        result: [
+            str(requirement.missing)
+            for step in STEPS.values()
+            for requirement in step.requirements
+            if result in requirement.outcomes
+            and requirement.applies(audio_only=audio_only)
+            and not requirement.met(verification)
+        ]
+        for result in VerificationOutcome.Result.values
+    }
 
 
 def identity_status_for(user: User):

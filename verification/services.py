@@ -283,28 +283,22 @@ def code_check(*, session_id: int, agent: User, code: str, now: datetime | None 
 
 @transaction.atomic
 def checklist_update(
-    *,
-    session_id: int,
-    agent: User,
-    details_match: bool,
-    stayed_in_view: bool,
-    fraud_flag: bool,
-    fraud_reason: str,
-    notes: str,
+    *, session_id: int, agent: User, fraud_reason: str, notes: str, **confirmations: bool
 ) -> Verification:
-    """The confirmations, the fraud flag and the notes (which must not describe the person's body)."""
+    """The confirmation boxes of the steps table, the fraud flag's reason and the notes (which must
+    not describe the person's body)."""
+    from verification.steps import CONFIRMATIONS
+
+    if set(confirmations) != {box.field for box in CONFIRMATIONS}:
+        raise TypeError(f"checklist_update() takes the confirmations {[box.field for box in CONFIRMATIONS]}")
     session = _checklist_session(session_id=session_id, agent=agent, outcome=True)
-    if fraud_flag and not fraud_reason:
+    if confirmations["fraud_flag"] and not fraud_reason:
         raise DomainError(_("Say why you suspect fraud."), code="invalid")
     verification = selectors.verification_for_session(session)
-    if session.booking.audio_only:
-        stayed_in_view = False
-    changes = {
-        "details_match": details_match,
-        "stayed_in_view": stayed_in_view,
-        "fraud_flag": fraud_flag,
-        "fraud_reason": fraud_reason if fraud_flag else "",
-    }
+    audio_only = session.booking.audio_only
+    # A box about something seen cannot be ticked when nothing was seen.
+    changes = {box.field: confirmations[box.field] and box.applies(audio_only=audio_only) for box in CONFIRMATIONS}
+    changes["fraud_reason"] = fraud_reason if changes["fraud_flag"] else ""
     verification.notes = notes
     for field, value in changes.items():
         setattr(verification, field, value)
@@ -319,28 +313,14 @@ def checklist_update(
 
 
 def _outcome_steps(verification: Verification, *, audio_only: bool) -> dict:
-    """What was done, in words, to keep with the outcome."""
-    return {
-        "audio_only": audio_only,
-        "document_seen_on_camera": not audio_only and any(i.photo_matches for i in verification.evidence.all()),
-        "evidence": [
-            {
-                "document_type": item.document_type,
-                "issuer": item.issuer,
-                "strength": item.strength,
-                "unexpired": item.unexpired,
-                "security_features_checked": item.security_features_checked,
-                "photo_matches": item.photo_matches,
-            }
-            for item in verification.evidence.all()
-        ],
-        "challenges": [{"kind": c.kind, "result": c.result} for c in verification.challenges.all()],
-        "code_confirmed": selectors.code_confirmed(verification),
-        "details_match": verification.details_match,
-        "stayed_in_view": verification.stayed_in_view,
-        "fraud_flag": verification.fraud_flag,
-        "fraud_reason": verification.fraud_reason,
-    }
+    """What was done, in words, to keep with the outcome: each step's part of the record."""
+    from verification.steps import STEPS
+
+    steps = {"audio_only": audio_only}
+    for step in STEPS.values():
+        if step.record:
+            steps |= step.record(verification, audio_only)
+    return steps
 
 
 def outcome_record(

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -14,7 +15,19 @@ from interviews import services as interview_services
 from interviews.models import InterviewSession
 from scheduling.models import Booking
 from verification import forms, selectors, services
-from verification.models import ProofingReport, VerificationOutcome
+from verification.models import ProofingReport, Verification, VerificationOutcome
+from verification.steps import STEPS
+
+
+def _page_steps(booking: Booking, verification: Verification) -> dict[str, dict]:
+    """Each checklist step's address and form, by name, for the page's forms to post to."""
+    return {
+        step.name: {
+            "url": reverse("verification:checklist_action", args=[booking.reference, step.slug]),
+            "form": step.page_form(verification),
+        }
+        for step in STEPS.values()
+    }
 
 
 @role_required(User.Role.AGENT)
@@ -36,58 +49,13 @@ def agent_interview(request: HttpRequest, reference: str) -> HttpResponse:
         # Over (or no longer booked): no camera, no call; the checklist stays for the outcome.
         "call_open": booking.status == Booking.Status.ACTIVE
         and session.state not in (InterviewSession.State.COMPLETED, InterviewSession.State.NO_SHOW),
-        "evidence_form": forms.EvidenceForm(),
-        "code_form": forms.CodeCheckForm(),
-        "checklist_form": forms.ChecklistForm(instance=selectors.verification_for_session(session)),
-        "outcome_form": forms.OutcomeForm(),
+        "steps": _page_steps(booking, selectors.verification_for_session(session)),
     }
     return render(request, "verification/agent.html", context)
 
 
-CHECKLIST_ACTIONS = {
-    "evidence": forms.EvidenceForm,
-    "evidence-remove": forms.EvidenceRemoveForm,
-    "challenge": None,
-    "challenge-mark": forms.ChallengeMarkForm,
-    "code-send": forms.CodeSendForm,
-    "code-check": forms.CodeCheckForm,
-    "checklist": forms.ChecklistForm,
-    "outcome": forms.OutcomeForm,
-}
-
-
 def _error(status: int, code: str, message: str, fields: dict | None = None) -> JsonResponse:
     return JsonResponse({"error": {"code": code, "message": message, "fields": fields or {}}}, status=status)
-
-
-def _run_checklist_action(action: str, data: dict, session: InterviewSession, agent: User) -> str:
-    """Hand validated data to the service for one checklist step; returns a message for the agent."""
-    args = {"session_id": session.pk, "agent": agent}
-    if action == "evidence":
-        services.evidence_add(**args, **data)
-        return _("Document added.")
-    if action == "evidence-remove":
-        services.evidence_remove(**args, evidence_id=data["evidence"])
-        return _("Document removed.")
-    if action == "challenge":
-        services.challenge_issue(**args)
-        return _("The challenge is on the person's screen.")
-    if action == "challenge-mark":
-        services.challenge_mark(**args, challenge_id=data["challenge"], passed=data["result"] == "passed")
-        return _("Challenge marked.")
-    if action == "code-send":
-        services.code_send(**args, channel=data["channel"])
-        return _("Code sent.")
-    if action == "code-check":
-        check = services.code_check(**args, code=data["code"])
-        if not check.confirmed:
-            raise DomainError(check.message, code="code_wrong")
-        return check.message
-    if action == "checklist":
-        services.checklist_update(**args, **data)
-        return _("Checklist saved.")
-    services.outcome_record(**args, **data)
-    return _("Outcome recorded.")
 
 
 @require_http_methods(["GET", "POST"])
@@ -95,7 +63,8 @@ def _run_checklist_action(action: str, data: dict, session: InterviewSession, ag
 def checklist(request: HttpRequest, reference: str, action: str = "") -> JsonResponse:
     """The agent's checklist: GET its state, POST one step (form-encoded), JSON back either way."""
     booking = Booking.objects.filter(reference=reference).first()
-    if booking is None or (action and action not in CHECKLIST_ACTIONS):
+    step = STEPS.get(action)
+    if booking is None or (action and step is None):
         return _error(404, "not_found", _("There is no such interview or step."))
     session = interview_services.session_for_booking(booking=booking)
     if not (request.user.is_agent and booking.agent_id == request.user.pk):
@@ -103,13 +72,12 @@ def checklist(request: HttpRequest, reference: str, action: str = "") -> JsonRes
             services.refusal_record(actor=request.user, session_id=session.pk, step=action, code="forbidden")
         return _error(403, "forbidden", _("Only the assigned agent can fill in the checklist."))
     if request.method == "POST":
-        form_class = CHECKLIST_ACTIONS[action]
-        form = form_class(request.POST) if form_class else None
+        form = step.form(request.POST) if step.form else None
         if form is not None and not form.is_valid():
             fields = {name: [str(message) for message in errors] for name, errors in form.errors.items()}
             return _error(400, "invalid", _("Check the highlighted fields."), fields)
         try:
-            message = _run_checklist_action(action, form.cleaned_data if form else {}, session, request.user)
+            message = step.run(session_id=session.pk, agent=request.user, data=form.cleaned_data if form else {})
         except DomainError as error:
             status = {"forbidden": 403, "code_wrong": 400, "invalid": 400}.get(error.code, 409)
             return _error(status, error.code, error.message)
