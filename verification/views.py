@@ -66,6 +66,8 @@ def checklist(request: HttpRequest, reference: str, action: str = "") -> JsonRes
     step = STEPS.get(action)
     if booking is None or (action and step is None):
         return _error(404, "not_found", _("There is no such interview or step."))
+    if request.method == "POST" and step is None:
+        return _error(405, "no_step", _("Send a checklist step to its own address."))
     session = interview_services.session_for_booking(booking=booking)
     if not (request.user.is_agent and booking.agent_id == request.user.pk):
         if request.method == "POST":

@@ -284,3 +284,9 @@ def test_a_verified_taxpayer_is_told_before_booking_or_queueing_again(db):
 
     for page in ("/book/", "/me/talk-now/"):
         assert "You only need another interview" in client.get(page).content.decode()
+
+
+def test_a_post_to_the_checklist_without_a_step_is_refused_with_a_structured_error(session, agent_of):
+    response = agent_of.post(_url(session))
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "no_step"
