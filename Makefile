@@ -7,7 +7,7 @@ PORT ?= 8000
 # Links in mails point at the server `make run` starts, unless SITE_URL is set in the environment.
 SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test install lint format bench clean system-packages
+.PHONY: run test install lock lint format bench clean system-packages
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
@@ -20,10 +20,24 @@ test: install system-packages
 
 install: $(VENV)/.installed node_modules/.installed locale/.compiled
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.lock requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	touch $@
+
+# The locks pin every transitive dependency with its hashes, resolved from the hand-edited
+# requirements*.txt. pip-tools runs from a throwaway virtualenv so it never enters .venv; pins
+# already in a lock are kept unless an input asks for another version.
+PIP_TOOLS := pip-tools==7.7.0
+LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-find-links --no-emit-index-url
+
+lock:
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(PYTHON) -m venv "$$tmp" && \
+	"$$tmp/bin/pip" install --quiet --disable-pip-version-check $(PIP_TOOLS) && \
+	export CUSTOM_COMPILE_COMMAND='make lock' && \
+	"$$tmp/bin/pip-compile" $(LOCK_FLAGS) --output-file=requirements.lock requirements.txt && \
+	"$$tmp/bin/pip-compile" $(LOCK_FLAGS) --output-file=requirements-dev.lock requirements-dev.txt
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

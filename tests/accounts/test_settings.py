@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from channels_redis.utils import create_pool
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_choice, env_int, env_list, env_str, env_url
@@ -202,6 +203,15 @@ def test_database_and_redis_urls_select_postgresql_redis_and_a_real_celery_broke
         "CELERY_BROKER_URL": "rediss://cache.internal:6380/2",
         "CELERY_TASK_ALWAYS_EAGER": False,
     }
+
+
+def test_the_redis_channel_layer_reads_without_a_timeout_so_its_blocking_receive_survives():
+    # channels-redis waits for messages in 5 s BZPOPMIN calls; a read timeout of 5 s (redis-py 8's default)
+    # cuts the wait off and ends the consumer.
+    name = "CHANNEL_LAYERS['default']['CONFIG']['hosts']"
+    hosts = shown(django_setup({"REDIS_URL": "redis://cache.internal:6379/2"}, show=[name]))[name]
+
+    assert [create_pool(host).make_connection().socket_timeout for host in hosts] == [None]
 
 
 # config/env.py readers
