@@ -120,7 +120,8 @@ class Browser(WebsocketCommunicator):
     """A browser's end of a socket. Each message it receives must be exactly one of the server's
     models, so every message a consumer test sees proves that its type and fields have one."""
 
-    async def receive_json_from(self, timeout: float = 1) -> dict:
+    # The signature is WebsocketCommunicator's, which this overrides.
+    async def receive_json_from(self, timeout: float = 1) -> dict:  # noqa: ASYNC109
         message = await super().receive_json_from(timeout)
         TO_BROWSER.validate_python(message)
         return message
