@@ -2,7 +2,6 @@ import re
 from datetime import date
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.http import HttpRequest
@@ -11,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TIME_ZONE_CHOICES, TaxpayerProfile, User
 from core.forms import USWDSFormMixin
+from core.languages import language_choices
 
 
 class SignupForm(USWDSFormMixin, forms.Form):
@@ -32,7 +32,7 @@ class SignupForm(USWDSFormMixin, forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-    preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)
+    preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=language_choices)
     time_zone = forms.ChoiceField(label=_("Your time zone"), choices=TIME_ZONE_CHOICES)
 
     def clean_email(self) -> str:
@@ -220,7 +220,7 @@ class StaffForm(USWDSFormMixin, forms.Form):
         initial=User.Role.AGENT,
     )
     languages = forms.MultipleChoiceField(
-        label=_("Interview languages"), choices=settings.LANGUAGES, widget=forms.CheckboxSelectMultiple
+        label=_("Interview languages"), choices=language_choices, widget=forms.CheckboxSelectMultiple
     )
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)
 

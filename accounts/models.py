@@ -6,6 +6,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.languages import language_choices
+
 # The zones people served by a U.S. agency live in, offered first and by name.
 TIME_ZONE_CHOICES = [
     ("America/New_York", _("Eastern Time (New York)")),
@@ -56,7 +58,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     full_name = models.CharField(_("full legal name"), max_length=150)
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.TAXPAYER)
     preferred_language = models.CharField(
-        _("preferred language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+        _("preferred language"), max_length=8, choices=language_choices, default=settings.LANGUAGE_CODE
     )
     time_zone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="America/New_York")
     is_active = models.BooleanField(_("active"), default=True)
@@ -149,7 +151,7 @@ class AgentLanguage(models.Model):
     """A language an agent can hold interviews in."""
 
     agent = models.ForeignKey(User, on_delete=models.CASCADE, related_name="agent_languages")
-    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    language = models.CharField(_("language"), max_length=8, choices=language_choices)
 
     class Meta:
         verbose_name = _("agent language")

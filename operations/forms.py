@@ -1,12 +1,12 @@
 from datetime import date
 
 from django import forms
-from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.forms import USWDSFormMixin, formfield_with_limits
+from core.languages import language_choices
 from operations.models import AgentState, QueueSettings
 from scheduling.forms import validate_calendar_day
 
@@ -14,7 +14,7 @@ MAX_REPORT_DAYS = 366
 
 
 class QueueJoinForm(USWDSFormMixin, forms.Form):
-    language = forms.ChoiceField(label=_("Interview language"), choices=settings.LANGUAGES)
+    language = forms.ChoiceField(label=_("Interview language"), choices=language_choices)
 
 
 class AgentStateForm(forms.Form):
@@ -26,14 +26,14 @@ class AgentStateForm(forms.Form):
 
 
 class QueueOpenForm(forms.Form):
-    language = forms.ChoiceField(choices=settings.LANGUAGES)
+    language = forms.ChoiceField(choices=language_choices)
     open = forms.TypedChoiceField(choices=[("1", "1"), ("0", "0")], coerce=lambda value: value == "1")
 
 
 class QueueSettingsForm(USWDSFormMixin, forms.ModelForm):
     open_languages = forms.MultipleChoiceField(
         label=_("Talk-now queue open for"),
-        choices=settings.LANGUAGES,
+        choices=language_choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )

@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.languages import language_choices
+
 
 class QueueSettings(models.Model):
     """The one row of talk-now queue rules; supervisors edit it in the app."""
@@ -56,7 +58,7 @@ class QueueEntry(models.Model):
         EXPIRED = "expired", _("Gone longer than the grace period")
 
     taxpayer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="queue_entries")
-    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    language = models.CharField(_("language"), max_length=8, choices=language_choices)
     audio_only = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
     joined_at = models.DateTimeField()

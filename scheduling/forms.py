@@ -1,10 +1,10 @@
 from datetime import date, datetime
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import USWDSFormMixin, formfield_with_limits
+from core.languages import language_choices
 from scheduling.models import DateException, InterviewSettings, Weekday
 from scheduling.selectors import FIRST_DAY, LAST_DAY
 
@@ -44,16 +44,16 @@ class ChooseTimeForm(forms.Form):
 
 
 class BookingForm(ChooseTimeForm):
-    language = forms.ChoiceField(choices=settings.LANGUAGES)
+    language = forms.ChoiceField(choices=language_choices)
 
 
 class LanguageFilterForm(USWDSFormMixin, forms.Form):
-    language = forms.ChoiceField(label=_("Interview language"), choices=settings.LANGUAGES)
+    language = forms.ChoiceField(label=_("Interview language"), choices=language_choices)
 
 
 class InterviewSettingsForm(USWDSFormMixin, forms.ModelForm):
     languages_offered = forms.MultipleChoiceField(
-        label=_("Languages offered"), choices=settings.LANGUAGES, widget=forms.CheckboxSelectMultiple
+        label=_("Languages offered"), choices=language_choices, widget=forms.CheckboxSelectMultiple
     )
 
     class Meta:

@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.languages import language_choices
 from scheduling.constraints import PostgresExclusionConstraint, TsTzRange
 
 
@@ -152,7 +153,7 @@ class Booking(models.Model):
     reference = models.CharField(_("reference"), max_length=7, unique=True)
     taxpayer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings")
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="agent_bookings")
-    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    language = models.CharField(_("language"), max_length=8, choices=language_choices)
     audio_only = models.BooleanField(_("audio only"), default=False)
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
