@@ -184,6 +184,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "LiveVerify <no-reply@livever
 
 # Language and time.
 LANGUAGE_CODE = "en"
+# A language is added here and in locale/<code>/ (makemessages, translate), nothing else. The header
+# names each in itself from Django's table of languages (django.conf.locale.LANG_INFO).
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True

@@ -1246,6 +1246,54 @@ def test_logout_ends_the_session(taxpayer_client):
 # language switch and translated pages
 
 
+def header_languages(content: str) -> list[tuple[str, str, str]]:
+    """The header's languages in order, as (code, name shown, "current" or "switch")."""
+    listing = re.search(r'<ul class="lv-languages"[^>]*>(.*?)</ul>', content, re.DOTALL).group(1)
+    found = []
+    for item in re.findall(r"<li>(.*?)</li>", listing, re.DOTALL):
+        code = re.search(r' lang="([^"]+)"', item).group(1)
+        name = re.sub(r"<[^>]+>", "", item).strip()
+        if 'aria-current="true"' in item:
+            found.append((code, name, "current"))
+        elif f'<button type="submit" name="language" value="{code}"' in item:
+            found.append((code, name, "switch"))
+    return found
+
+
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
+def test_the_header_lists_every_language_by_its_own_name_and_marks_the_current_one(client, language):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+    listed = header_languages(client.get(reverse("home")).content.decode())
+
+    assert [code for code, _name, _state in listed] == [code for code, _name in settings.LANGUAGES]
+    assert [code for code, _name, state in listed if state == "current"] == [language]
+    assert {("en", "English"), ("es", "Español")} <= {(code, name) for code, name, _state in listed}
+
+
+def test_the_header_offers_a_language_added_to_settings(client, settings):
+    settings.LANGUAGES = [*settings.LANGUAGES, ("de", "German")]
+
+    listed = header_languages(client.get(reverse("home")).content.decode())
+
+    assert len(listed) == len(settings.LANGUAGES)
+    assert listed[-1] == ("de", "Deutsch", "switch")
+
+
+def test_language_switch_accepts_a_language_added_to_settings(taxpayer_client, taxpayer, settings):
+    settings.LANGUAGES = [*settings.LANGUAGES, ("de", "German")]
+
+    response = taxpayer_client.post(reverse("language_switch"), {"language": "de", "next": "/me/"})
+
+    assert response.status_code == 302
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "de"
+    taxpayer.refresh_from_db()
+    assert taxpayer.preferred_language == "de"
+    page = taxpayer_client.get(reverse("operations:taxpayer_home")).content.decode()
+    assert '<html lang="de">' in page
+    assert ("de", "Deutsch", "current") in header_languages(page)
+
+
 def test_language_switch_needs_a_post(client):
     assert client.get(reverse("language_switch"), {"language": "es"}).status_code == 405
 
