@@ -13,6 +13,7 @@ from operations import selectors, services
 from operations.models import AgentState, QueueEntry
 from scheduling.models import Booking
 from tests import factories
+from tests.conftest import NOT_OFFERED
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +87,7 @@ def test_joining_a_closed_queue_is_refused(taxpayer):
 
 
 def test_joining_in_an_unsupported_language_is_refused(taxpayer):
-    assert refused("language", services.queue_join, taxpayer=taxpayer, language="fr", now=NOW) == (
+    assert refused("language", services.queue_join, taxpayer=taxpayer, language=NOT_OFFERED, now=NOW) == (
         "Interviews in that language are not offered at the moment."
     )
     assert not QueueEntry.objects.exists()

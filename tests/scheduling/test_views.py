@@ -18,7 +18,7 @@ from audit.models import AuditRecord
 from scheduling import services
 from scheduling.models import Booking, DateException
 from scheduling.selectors import interview_settings_get
-from tests.conftest import staff_client
+from tests.conftest import NOT_OFFERED, staff_client
 from tests.factories import (
     AgentFactory,
     AgentLanguageFactory,
@@ -269,7 +269,7 @@ def test_booking_another_time_while_one_is_booked_is_refused(taxpayer, taxpayer_
         {"starts_at": "2027-01-11T10:00:00", "language": "en"},  # no offset: which zone is unknown
         {"starts_at": "", "language": "en"},
         {"language": "en"},
-        {"starts_at": "2027-01-11T10:00:00+00:00", "language": "fr"},
+        {"starts_at": "2027-01-11T10:00:00+00:00", "language": NOT_OFFERED},
         {"starts_at": "2027-01-11T10:00:00+00:00"},
     ],
 )
@@ -916,7 +916,7 @@ def test_supervisor_changes_the_interview_settings(supervisor_client):
         ({"agent_daily_limit": "-1"}, "agent_daily_limit"),
         ({"buffer_minutes": "ten"}, "buffer_minutes"),
         ({"languages_offered": []}, "languages_offered"),
-        ({"languages_offered": ["fr"]}, "languages_offered"),
+        ({"languages_offered": [NOT_OFFERED]}, "languages_offered"),
         ({"minimum_notice_minutes": str(14 * 24 * 60), "horizon_days": "1"}, "minimum_notice_minutes"),
         ({"granularity_minutes": "7"}, "granularity_minutes"),
         ({"no_show_grace_minutes": "60", "interview_minutes": "5"}, "no_show_grace_minutes"),
