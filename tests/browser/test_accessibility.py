@@ -291,8 +291,8 @@ def test_operations_pages_have_no_accessibility_violations(page, language):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_verification_pages_have_no_accessibility_violations(page, language):
-    from interviews import services
     from tests.interviews.test_verification import live_session
+    from verification import services
 
     session = live_session()
     taxpayer, agent = session.booking.taxpayer, session.booking.agent
