@@ -1,3 +1,6 @@
+import os
+import shutil
+import tempfile
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,6 +17,22 @@ from tests import factories
 # A language Django has a catalogue for but LiveVerify will not offer (Esperanto): tests of a language
 # "not offered" use it, so that configuring a real one, such as French, leaves them as they are.
 NOT_OFFERED = "eo"
+
+
+_PRIVATE_TEMP = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The run gets a temporary folder of its own, inherited by the processes it starts (the media
+    host, Chromium): what the privacy scan finds there was written by this run, not by another test
+    run or an install working alongside on the same machine."""
+    private = tempfile.mkdtemp(prefix="liveverify-tests-")
+    os.environ["TMPDIR"] = tempfile.tempdir = private
+    config.stash[_PRIVATE_TEMP] = private
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(config.stash.get(_PRIVATE_TEMP, ""), ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
