@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from pydantic import TypeAdapter
 
 from core.errors import DomainError
+from core.protocol import CloseCode
 from interviews import events, selectors, services
 from interviews.media import messages
 from interviews.media.registry import registry_for
@@ -73,14 +74,14 @@ class InterviewConsumer(SignalingConsumer):
         self.session_id = self.scope["url_route"]["kwargs"]["session_id"]
         self.role = None
         if not user.is_authenticated:
-            await self.close(code=4401)
+            await self.close(code=CloseCode.NOT_SIGNED_IN)
             return
         # Messages to this person (errors, and services' refusals) come in their language.
         translation.activate(user.preferred_language)
         session, role = await database_sync_to_async(selectors.session_role_for)(user=user, session_id=self.session_id)
         verified = await database_sync_to_async(selectors.staff_is_verified)(user=user, session=self.scope["session"])
         if session is None or not verified:
-            await self.close(code=4403)
+            await self.close(code=CloseCode.FORBIDDEN)
             return
         previous_channel = await database_sync_to_async(selectors.newest_channel)(session_id=session.pk, role=role)
         try:
@@ -90,7 +91,7 @@ class InterviewConsumer(SignalingConsumer):
         except DomainError as error:
             await self.accept()
             await self.send_error(error.code, error.message)
-            await self.close(code=4409)
+            await self.close(code=CloseCode.CONFLICT)
             return
         self.role = role
         self.group = session_group(session.pk)
@@ -131,7 +132,7 @@ class InterviewConsumer(SignalingConsumer):
             return
         if kind != "ping" and not await self._still_allowed():
             await self.send_error("forbidden", _("You are no longer part of this interview."))
-            await self.close(code=4403)
+            await self.close(code=CloseCode.FORBIDDEN)
             return
         if kind == "ping":
             await self.send_message(events.Pong())
@@ -198,7 +199,7 @@ class InterviewConsumer(SignalingConsumer):
 
     async def interview_replaced(self, event: dict) -> None:
         await self.send_error("replaced", _("This interview is open in another window, so it was closed here."))
-        await self.close(code=4409)
+        await self.close(code=CloseCode.CONFLICT)
 
     async def interview_challenge(self, event: dict) -> None:
         """A live challenge for the taxpayer to do on camera ("" kind: it is over)."""
@@ -230,12 +231,12 @@ class DeviceCheckConsumer(SignalingConsumer):
         user = self.scope["user"]
         self.host_channel = None
         if not user.is_authenticated:
-            await self.close(code=4401)
+            await self.close(code=CloseCode.NOT_SIGNED_IN)
             return
         translation.activate(user.preferred_language)
         verified = await database_sync_to_async(selectors.staff_is_verified)(user=user, session=self.scope["session"])
         if not verified:
-            await self.close(code=4403)
+            await self.close(code=CloseCode.FORBIDDEN)
             return
         await self.accept()
         await self.send_message(events.Hello(ice_servers=selectors.ice_servers_for(user_id=user.pk)))

@@ -6,6 +6,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.protocol import CloseCode
 from interviews import events as interview_events
 from interviews import selectors as interview_selectors
 from interviews.consumers import SignalingConsumer
@@ -24,17 +25,17 @@ class QueueConsumer(SignalingConsumer):
         user = self.scope["user"]
         self.entry_id = None
         if not user.is_authenticated:
-            await self.close(code=4401)
+            await self.close(code=CloseCode.NOT_SIGNED_IN)
             return
         if not user.is_taxpayer:
-            await self.close(code=4403)
+            await self.close(code=CloseCode.FORBIDDEN)
             return
         translation.activate(user.preferred_language)
         entry = await database_sync_to_async(services.queue_connect)(taxpayer=user, channel=self.channel_name)
         await self.accept()
         if entry is None:
             await self.send_message(events.Gone())
-            await self.close(code=4404)
+            await self.close(code=CloseCode.NOT_FOUND)
             return
         self.entry_id, self.group = str(entry.pk), broadcast.queue_group(entry.language)
         await self.channel_layer.group_add(self.group, self.channel_name)
@@ -71,13 +72,13 @@ class StaffPageConsumer(SignalingConsumer):
         user = self.scope["user"]
         self.joined = False
         if not user.is_authenticated:
-            await self.close(code=4401)
+            await self.close(code=CloseCode.NOT_SIGNED_IN)
             return
         verified = await database_sync_to_async(interview_selectors.staff_is_verified)(
             user=user, session=self.scope["session"]
         )
         if user.role != self.role or not verified:
-            await self.close(code=4403)
+            await self.close(code=CloseCode.FORBIDDEN)
             return
         await self.channel_layer.group_add(broadcast.STAFF_GROUP, self.channel_name)
         self.joined = True
@@ -159,21 +160,21 @@ class MonitorConsumer(SignalingConsumer):
         self.session_id = self.scope["url_route"]["kwargs"]["session_id"]
         self.group = None
         if not user.is_authenticated:
-            await self.close(code=4401)
+            await self.close(code=CloseCode.NOT_SIGNED_IN)
             return
         translation.activate(user.preferred_language)
         verified = await database_sync_to_async(interview_selectors.staff_is_verified)(
             user=user, session=self.scope["session"]
         )
         if not user.is_supervisor or not verified:
-            await self.close(code=4403)
+            await self.close(code=CloseCode.FORBIDDEN)
             return
         try:
             await database_sync_to_async(services.session_monitor_start)(supervisor=user, session_id=self.session_id)
         except DomainError as error:
             await self.accept()
             await self.send_error(error.code, error.message)
-            await self.close(code=4409)
+            await self.close(code=CloseCode.CONFLICT)
             return
         self.group = session_group(self.session_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
