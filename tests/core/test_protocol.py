@@ -1,4 +1,4 @@
-"""The WebSocket close codes are defined once, in core.protocol.CloseCode, and handed to the pages."""
+"""The WebSocket close codes are defined once, in core.protocol.CloseCode, for Python and JavaScript."""
 
 import ast
 import json
@@ -11,6 +11,7 @@ from core.protocol import CloseCode
 
 ROOT = Path(__file__).resolve().parents[2]
 SKIPPED = {".venv", "node_modules", "staticfiles"}
+SCRIPTS = sorted((ROOT / "static").rglob("*.js"))
 
 
 def _consumer_modules() -> list[Path]:
@@ -46,6 +47,23 @@ def test_consumers_close_sockets_only_with_a_close_code_member():
         if not _is_close_code_member(code)
     ]
     assert strays == []
+
+
+def test_no_script_writes_a_close_code_as_a_number():
+    assert SCRIPTS
+    literals = [
+        f"{path.relative_to(ROOT)}: {match.group()}"
+        for path in SCRIPTS
+        for match in re.finditer(r"\b44\d\d\b", path.read_text())
+    ]
+    assert literals == []
+
+
+def test_scripts_name_only_close_codes_that_exist():
+    names = {name for path in SCRIPTS for name in re.findall(r"\bcloseCodes\.(\w+)", path.read_text())}
+
+    assert names
+    assert names - set(CloseCode.__members__) == set()
 
 
 @pytest.mark.django_db

@@ -1,36 +1,45 @@
 /* The agent's identity checklist: each form posts one step and the panel shows the state the
  * server sends back. Words only: nothing here touches the video. */
-(function () {
-  "use strict";
+import { labels } from "../../core/js/labels.js";
 
-  var root = document.querySelector("[data-checklist]");
-  if (!root) return;
+const REFRESH_MS = 15000;
+
+function checklist(root) {
+  const strings = labels("checklist");
+  // Set while the status line says the panel could not be brought up to date.
+  let stale = false;
 
   function status(text, kind) {
-    var box = root.querySelector("[data-checklist-status-box]");
+    stale = false;
+    const box = root.querySelector("[data-checklist-status-box]");
     root.querySelector("[data-checklist-status]").textContent = text;
     box.className = "usa-alert usa-alert--slim usa-alert--" + (kind || "info");
     box.hidden = !text;
   }
 
+  function failed(error) {
+    console.error(error);
+    status(strings.failed, "error");
+  }
+
   function clearErrors(form) {
-    form.querySelectorAll(".usa-error-message[data-js-error]").forEach(function (node) { node.remove(); });
-    form.querySelectorAll(".usa-input--error").forEach(function (node) {
+    form.querySelectorAll(".usa-error-message[data-js-error]").forEach((node) => node.remove());
+    form.querySelectorAll(".usa-input--error").forEach((node) => {
       node.classList.remove("usa-input--error");
       node.removeAttribute("aria-invalid");
     });
   }
 
   function showErrors(form, fields) {
-    Object.keys(fields).forEach(function (name) {
-      var input = form.querySelector('[name="' + name + '"]');
+    Object.keys(fields).forEach((name) => {
+      const input = form.querySelector(`[name="${name}"]`);
       if (!input) return;
-      var message = document.createElement("span");
+      const message = document.createElement("span");
       message.className = "usa-error-message";
       message.dataset.jsError = "";
       message.id = "error-" + name;
       message.textContent = fields[name].join(" ");
-      var anchor = input.closest(".usa-checkbox, .usa-radio, fieldset") || input;
+      const anchor = input.closest(".usa-checkbox, .usa-radio, fieldset") || input;
       anchor.parentNode.insertBefore(message, anchor);
       input.classList.add("usa-input--error");
       input.setAttribute("aria-invalid", "true");
@@ -39,71 +48,97 @@
   }
 
   function listItem(text) {
-    var item = document.createElement("li");
+    const item = document.createElement("li");
     item.textContent = text;
     return item;
   }
 
   function render(state) {
-    var list = root.querySelector("[data-evidence-list]");
+    const list = root.querySelector("[data-evidence-list]");
     list.replaceChildren();
-    state.evidence.forEach(function (doc) {
-      var item = listItem(doc.document + " (" + doc.issuer + "), " + doc.strength.toLowerCase() +
-        (doc.checks.length ? ": " + doc.checks.join(", ") : ""));
+    state.evidence.forEach((doc) => {
+      const item = listItem(
+        doc.document +
+          " (" +
+          doc.issuer +
+          "), " +
+          doc.strength.toLowerCase() +
+          (doc.checks.length ? ": " + doc.checks.join(", ") : ""),
+      );
       if (state.editable) {
-        var form = root.querySelector("[data-remove-template]").content.firstElementChild.cloneNode(true);
+        const form = root.querySelector("[data-remove-template]").content.firstElementChild.cloneNode(true);
         form.querySelector("[name=evidence]").value = doc.id;
-        form.addEventListener("submit", submit);
+        form.addEventListener("submit", onSubmit);
         item.appendChild(document.createTextNode(" "));
         item.appendChild(form);
       }
       list.appendChild(item);
     });
-    var last = state.challenges[state.challenges.length - 1];
-    var pending = last && last.result === "pending";
+    const last = state.challenges[state.challenges.length - 1];
+    const pending = last && last.result === "pending";
     if (last) root.querySelector("[data-challenge-text]").textContent = last.text + " (" + last.result_label + ")";
     root.querySelector("[data-challenge-id]").value = pending ? last.id : "";
-    root.querySelectorAll("[data-challenge-button]").forEach(function (b) { b.disabled = !pending || !state.editable; });
+    root.querySelectorAll("[data-challenge-button]").forEach((button) => {
+      button.disabled = !pending || !state.editable;
+    });
     if (state.code) root.querySelector("[data-code-status]").textContent = state.code.status;
-    var missing = root.querySelector("[data-missing]");
+    const missing = root.querySelector("[data-missing]");
     missing.replaceChildren();
-    state.missing.verified.forEach(function (text) { missing.appendChild(listItem(text)); });
+    state.missing.verified.forEach((text) => missing.appendChild(listItem(text)));
     root.querySelector("[data-missing-box]").hidden = !state.missing.verified.length || !!state.outcome;
     if (state.outcome) {
-      var text = state.outcome.text;
+      let text = state.outcome.text;
       if (state.outcome.level) text += " · " + state.outcome.level;
       if (state.outcome.reasons.length) text += " · " + state.outcome.reasons.join("; ");
       if (state.outcome.follow_up) text += " · " + state.outcome.follow_up;
       root.querySelector("[data-outcome-text]").textContent = text;
       root.querySelector("[data-outcome-box]").hidden = false;
     }
-    root.querySelectorAll("[data-checklist-form] button, [data-checklist-form] input, [data-checklist-form] select, [data-checklist-form] textarea")
-      .forEach(function (control) {
-        if (control.type === "hidden" || control.hasAttribute("data-challenge-button")) return;
-        control.disabled = !state.editable;
-      });
+    const controls = ["button", "input", "select", "textarea"].map((tag) => "[data-checklist-form] " + tag);
+    root.querySelectorAll(controls.join(", ")).forEach((control) => {
+      if (control.type === "hidden" || control.hasAttribute("data-challenge-button")) return;
+      control.disabled = !state.editable;
+    });
   }
 
   async function send(url, body) {
-    var response = await fetch(url, {
+    const response = await fetch(url, {
       method: body ? "POST" : "GET",
-      body: body,
+      body,
       headers: { Accept: "application/json" },
-      credentials: "same-origin"
+      credentials: "same-origin",
     });
     return { ok: response.ok, data: await response.json() };
   }
 
+  async function refresh() {
+    let result;
+    try {
+      result = await send(root.dataset.url);
+    } catch {
+      // Offline, or an answer that is not the checklist (a login page after the session expired).
+      status(strings.stale, "error");
+      stale = true;
+      return;
+    }
+    try {
+      if (stale) status("");
+      if (result.ok) render(result.data.state);
+    } catch (error) {
+      failed(error);
+    }
+  }
+
   async function submit(event) {
     event.preventDefault();
-    var form = event.target;
-    var body = new FormData(form, event.submitter);
+    const form = event.target;
+    const body = new FormData(form, event.submitter);
     clearErrors(form);
-    var result;
+    let result;
     try {
       result = await send(form.action, body);
-    } catch (error) {
-      status(root.dataset.offline, "error");
+    } catch {
+      status(strings.offline, "error");
       return;
     }
     if (result.ok) {
@@ -113,18 +148,20 @@
     } else {
       status(result.data.error.message, "error");
       showErrors(form, result.data.error.fields || {});
-      var refreshed = await send(root.dataset.url);
-      if (refreshed.ok) render(refreshed.data.state);
+      await refresh();
     }
   }
 
-  function refresh() {
-    send(root.dataset.url).then(function (result) { if (result.ok) render(result.data.state); });
+  function onSubmit(event) {
+    submit(event).catch(failed);
   }
 
-  root.querySelectorAll("[data-checklist-form]").forEach(function (form) { form.addEventListener("submit", submit); });
+  root.querySelectorAll("[data-checklist-form]").forEach((form) => form.addEventListener("submit", onSubmit));
   refresh();
-  setInterval(refresh, 15000);
+  setInterval(refresh, REFRESH_MS);
   // The call page says when the interview's state changes (admitted, ended): the checklist opens or closes then.
   document.addEventListener("interview:state", refresh);
-})();
+}
+
+const root = document.querySelector("[data-checklist]");
+if (root) checklist(root);

@@ -1,42 +1,41 @@
 /* Staff pages with a live part: the server renders it again after every change and sends it over
  * a WebSocket; this swaps it in, keeps keyboard focus where it was, and ticks the clocks. */
-(function () {
-  "use strict";
+import { labels } from "../../core/js/labels.js";
+import { openSocket } from "../../core/js/socket.js";
 
-  var live = document.querySelector("[data-live]");
-  if (!live) return;
-  var status = document.querySelector("[data-connection]");
-  var labelNode = document.querySelector("template[data-labels]");
-  var reconnecting = labelNode ? labelNode.content.querySelector('[data-key="reconnecting"]').textContent : "";
-  var csrf = document.querySelector("input[name=csrfmiddlewaretoken]");
-  var retry = 0;
+function duration(seconds) {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  const mm = String(m).padStart(h ? 2 : 1, "0");
+  const ss = String(s).padStart(2, "0");
+  return h ? h + ":" + mm + ":" + ss : mm + ":" + ss;
+}
 
-  function duration(seconds) {
-    var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
-    var mm = String(m).padStart(h ? 2 : 1, "0"), ss = String(s).padStart(2, "0");
-    return h ? h + ":" + mm + ":" + ss : mm + ":" + ss;
-  }
+function keepLive(live) {
+  const strings = labels("live");
+  const status = document.querySelector("[data-connection]");
+  const csrf = document.querySelector("input[name=csrfmiddlewaretoken]");
 
   function tick() {
-    var now = Date.now();
-    live.querySelectorAll("[data-since]").forEach(function (node) {
-      var since = Date.parse(node.dataset.since);
+    const now = Date.now();
+    live.querySelectorAll("[data-since]").forEach((node) => {
+      const since = Date.parse(node.dataset.since);
       if (!isNaN(since)) node.textContent = duration(Math.max(0, Math.floor((now - since) / 1000)));
     });
   }
 
   function swap(html) {
-    var focused = document.activeElement && live.contains(document.activeElement)
-      ? document.activeElement.dataset.key : null;
+    const focused = document.activeElement && live.contains(document.activeElement) ? document.activeElement.dataset.key : null;
     live.innerHTML = html;
     // Forms rendered without a request carry no CSRF token: give them this page's.
     if (csrf) {
-      live.querySelectorAll('form[method="post"]').forEach(function (form) {
+      live.querySelectorAll('form[method="post"]').forEach((form) => {
         if (!form.querySelector("input[name=csrfmiddlewaretoken]")) form.appendChild(csrf.cloneNode());
       });
     }
     if (focused) {
-      var again = live.querySelector('[data-key="' + focused + '"]');
+      const again = live.querySelector(`[data-key="${focused}"]`);
       if (again) again.focus();
     }
     tick();
@@ -48,21 +47,20 @@
     status.hidden = !text;
   }
 
-  function connect() {
-    var ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + live.dataset.socket);
-    ws.onopen = function () { retry = 0; say(""); };
-    ws.onmessage = function (event) {
-      var message = JSON.parse(event.data);
+  openSocket(live.dataset.socket, {
+    onOpen: () => say(""),
+    onReconnecting: () => say(strings.reconnecting),
+    onError: (error) => {
+      console.error(error);
+      say(strings.failed);
+    },
+    onMessage: (message) => {
       if (message.type === "fragment") swap(message.html);
-    };
-    ws.onclose = function (event) {
-      if (event.code === 4401 || event.code === 4403) return;
-      say(reconnecting);
-      retry = Math.min(retry + 1, 5);
-      setTimeout(connect, 500 * Math.pow(2, retry - 1));
-    };
-  }
+    },
+  });
   tick();
   setInterval(tick, 1000);
-  connect();
-})();
+}
+
+const live = document.querySelector("[data-live]");
+if (live) keepLive(live);

@@ -1,28 +1,22 @@
 /* The talk-now queue page: place and estimate kept live over a WebSocket, a visible alert and a
  * short tone (Web Audio, no file) when the taxpayer is asked to confirm, and on to the interview
  * when an agent takes them. Without JavaScript the page still works by reloading. */
-(function () {
-  "use strict";
+import { labels } from "../../core/js/labels.js";
+import { openSocket } from "../../core/js/socket.js";
 
-  var root = document.querySelector("[data-queue]");
-  if (!root) return;
-  var labels = {};
-  root.querySelector("template[data-labels]").content.querySelectorAll("[data-key]").forEach(function (node) {
-    labels[node.dataset.key] = node.textContent.trim();
-  });
-  var wsUrl = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/queue/";
-  var audio = null;
-  var alerted = false;  // asked already when the page opens: alert again, the person may have just come back
-  var retry = 0;
-  var finished = false;
-  var title = document.title;
+function queue(root) {
+  const strings = labels("queue");
+  const title = document.title;
+  let audio = null;
+  let alerted = false; // asked already when the page opens: alert again, the person may have just come back
 
   // Browsers let a page make sound only after the person has interacted with it.
   function unlockAudio() {
-    var Context = window.AudioContext || window.webkitAudioContext;
+    const Context = window.AudioContext || window.webkitAudioContext;
     if (!Context) return;
     audio = audio || new Context();
-    if (audio.state === "suspended") audio.resume();
+    // Without sound the alert box still shows; nothing to tell the person.
+    if (audio.state === "suspended") audio.resume().catch((error) => console.warn(error));
   }
   document.addEventListener("pointerdown", unlockAudio, { once: true });
   document.addEventListener("keydown", unlockAudio, { once: true });
@@ -30,9 +24,9 @@
   function tone() {
     unlockAudio();
     if (!audio) return;
-    [0, 0.35].forEach(function (offset) {
-      var oscillator = audio.createOscillator();
-      var gain = audio.createGain();
+    [0, 0.35].forEach((offset) => {
+      const oscillator = audio.createOscillator();
+      const gain = audio.createGain();
       oscillator.frequency.value = 880;
       gain.gain.setValueAtTime(0.0001, audio.currentTime + offset);
       gain.gain.exponentialRampToValueAtTime(0.3, audio.currentTime + offset + 0.02);
@@ -44,7 +38,7 @@
   }
 
   function connection(text) {
-    var node = root.querySelector("[data-connection]");
+    const node = root.querySelector("[data-connection]");
     node.textContent = text || "";
     node.hidden = !text;
   }
@@ -53,7 +47,7 @@
     root.querySelector("[data-position]").textContent = message.position;
     root.querySelector("[data-estimate]").textContent = message.estimate_text;
     root.querySelector("[data-ready-confirmed]").hidden = !message.ready;
-    var box = root.querySelector("[data-ready-box]");
+    const box = root.querySelector("[data-ready-box]");
     box.hidden = !message.ask_ready;
     if (message.ask_ready && !alerted) {
       tone();
@@ -63,32 +57,31 @@
       document.title = title;
     }
     alerted = message.ask_ready;
-    connection(message.open ? "" : labels.closed);
+    connection(message.open ? "" : strings.closed);
   }
 
-  function connect() {
-    var ws = new WebSocket(wsUrl);
-    ws.onopen = function () { retry = 0; connection(""); };
-    ws.onmessage = function (event) {
-      var message = JSON.parse(event.data);
+  const socket = openSocket("/ws/queue/", {
+    onOpen: () => connection(""),
+    onReconnecting: () => connection(strings.reconnecting),
+    onError: (error) => {
+      console.error(error);
+      connection(strings.failed);
+    },
+    onMessage: (message) => {
       if (message.type === "queue") {
         show(message);
       } else if (message.type === "taken") {
-        finished = true;
-        connection(labels.taken);
+        socket.close();
+        connection(strings.taken);
         location.assign(message.url);
       } else if (message.type === "gone") {
-        finished = true;
-        connection(labels.gone);
+        socket.close();
+        connection(strings.gone);
         location.reload();
       }
-    };
-    ws.onclose = function (event) {
-      if (finished || event.code === 4401 || event.code === 4403 || event.code === 4404) return;
-      connection(labels.reconnecting);
-      retry = Math.min(retry + 1, 5);
-      setTimeout(connect, 500 * Math.pow(2, retry - 1));
-    };
-  }
-  connect();
-})();
+    },
+  });
+}
+
+const root = document.querySelector("[data-queue]");
+if (root) queue(root);
