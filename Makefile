@@ -54,11 +54,12 @@ system-packages:
 	@command -v chromium >/dev/null || scripts/apt-install chromium chromium
 	@command -v turnserver >/dev/null || scripts/apt-install coturn turnserver
 
-lint:
+lint: node_modules/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	node_modules/.bin/eslint --max-warnings 0 static/ eslint.config.js
 
 format:
 	$(BIN)/ruff format .
