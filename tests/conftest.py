@@ -22,8 +22,10 @@ from tests import factories
 
 @pytest.fixture(autouse=True)
 def _fast_and_local(settings):
-    """Tests hash passwords quickly and run Celery tasks in the test unless a test starts a worker."""
+    """Tests hash passwords quickly, run Celery tasks in the test unless a test starts a worker, and
+    skip WhiteNoise's scan of every static source file unless they ask for `static_files`."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.WHITENOISE_USE_FINDERS = False
     settings.CELERY_TASK_ALWAYS_EAGER = True
     # A process-local cache outlives each test's database; Redis is left alone, since
     # flushing it would also drop the media hosts' registry and the channel layer.
@@ -125,13 +127,14 @@ def step_start() -> datetime:
 
 
 @pytest.fixture
-def no_static_scan(settings) -> None:
-    """Skip WhiteNoise's scan of every static source file (USWDS has thousands) in each new test client.
+def static_files(settings) -> None:
+    """Static files served from their sources, for a test that loads them (a browser test).
 
-    The scan happens when a client first loads the middleware and takes most of a view test's time;
-    view tests never ask for a static file.
+    WhiteNoise then scans every static source file (USWDS alone is ~19 MB in thousands of files)
+    whenever a request handler is built, which costs a third of a second each time: every other
+    test goes without it.
     """
-    settings.WHITENOISE_USE_FINDERS = False
+    settings.WHITENOISE_USE_FINDERS = True
 
 
 @dataclass

@@ -119,7 +119,7 @@ def media_host_process(tmp_path_factory):
 
 
 @pytest.fixture
-def server_url(transactional_db, media_host_process) -> Iterator[str]:
+def server_url(transactional_db, media_host_process, static_files) -> Iterator[str]:
     """The whole app (HTTP and WebSockets) served by uvicorn on a free loopback port."""
     from channels.layers import channel_layers
 
