@@ -1,9 +1,16 @@
 import os
+import queue
 import shutil
 import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from celery import Task
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
 from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone, translation
@@ -12,6 +19,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
+from config.celery import app as celery_app
 from tests import factories
 
 # A language Django has a catalogue for but LiveVerify will not offer (Esperanto): tests of a language
@@ -37,16 +45,16 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.fixture(autouse=True)
 def _fast_and_local(settings):
-    """Tests hash passwords quickly and run Celery tasks in the test unless a test starts a worker."""
+    """Tests hash passwords quickly, run Celery tasks in the test unless a test starts a worker, and
+    skip WhiteNoise's scan of every static source file unless they ask for `static_files`."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.WHITENOISE_USE_FINDERS = False
     settings.CELERY_TASK_ALWAYS_EAGER = True
     # A process-local cache outlives each test's database; Redis is left alone, since
     # flushing it would also drop the media hosts' registry and the channel layer.
     if not settings.REDIS_URL:
         cache.clear()
-    from config.celery import app
-
-    app.conf.task_always_eager = True
+    celery_app.conf.task_always_eager = True
 
 
 @pytest.fixture
@@ -142,10 +150,52 @@ def step_start() -> datetime:
 
 
 @pytest.fixture
-def no_static_scan(settings) -> None:
-    """Skip WhiteNoise's scan of every static source file (USWDS has thousands) in each new test client.
+def static_files(settings) -> None:
+    """Static files served from their sources, for a test that loads them (a browser test).
 
-    The scan happens when a client first loads the middleware and takes most of a view test's time;
-    view tests never ask for a static file.
+    WhiteNoise then scans every static source file (USWDS alone is ~19 MB in thousands of files)
+    whenever a request handler is built, which costs a third of a second each time: every other
+    test goes without it.
     """
-    settings.WHITENOISE_USE_FINDERS = False
+    settings.WHITENOISE_USE_FINDERS = True
+
+
+@dataclass
+class CeleryWorker:
+    """The worker started by the `celery_worker` fixture, and what it has finished so far."""
+
+    finished: queue.Queue = field(default_factory=queue.Queue)  # (task name, return value), in order
+
+    def result_of(self, task: Task, *, timeout: float = 30.0) -> object:
+        """Wait for the worker to finish the next run of this task and return what it returned."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                name, value = self.finished.get(timeout=max(deadline - time.monotonic(), 0))
+            except queue.Empty:
+                pytest.fail(f"The worker did not finish {task.name} within {timeout} s.")
+            if name == task.name:
+                return value
+
+
+@pytest.fixture
+def celery_worker(transactional_db) -> Iterator[CeleryWorker]:
+    """A real Celery worker in a thread of the test process, for tests marked `worker`.
+
+    It takes tasks from the configured broker (Redis in production mode, Celery's in-memory
+    transport in the embedded default); tasks are not run eagerly while it runs.
+    """
+    worker = CeleryWorker()
+
+    def record(sender: Task | None = None, retval: object = None, **kwargs) -> None:
+        if sender is not None:
+            worker.finished.put((sender.name, retval))
+
+    task_postrun.connect(record, weak=False)
+    celery_app.conf.task_always_eager = False
+    try:
+        with start_worker(celery_app, perform_ping_check=False, pool="solo", loglevel="WARNING", shutdown_timeout=10):
+            yield worker
+    finally:
+        celery_app.conf.task_always_eager = True
+        task_postrun.disconnect(record)

@@ -19,7 +19,7 @@ from tests import factories
 from tests.conftest import NOT_OFFERED, staff_client, totp_code
 from tests.factories import PASSWORD
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_static_scan")]
+pytestmark = pytest.mark.django_db
 
 WRONG_PASSWORD = "not-the-right-password"
 NEW_PASSWORD = "a brand new long passphrase"

@@ -33,12 +33,19 @@ AXE_JS = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "ax
 AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
 
+# A whole call (device check, admission, a reload, leaving and coming back) takes up to about two
+# minutes on a loaded 2-core machine; the first browser test also pays for starting Chromium.
+BROWSER_TIMEOUT_SECONDS = 300
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark browser tests and run them last: Playwright's sync API keeps an event loop running
-    in the main thread for the session, which asyncio tests cannot share."""
+    """Mark browser tests, give them a longer time limit, and run them last: Playwright's sync API
+    keeps an event loop running in the main thread for the session, which asyncio tests cannot share."""
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            if item.get_closest_marker("timeout") is None:
+                item.add_marker(pytest.mark.timeout(BROWSER_TIMEOUT_SECONDS))
     items.sort(key=lambda item: "tests/browser/" in str(item.fspath))
 
 
@@ -112,7 +119,7 @@ def media_host_process(tmp_path_factory):
 
 
 @pytest.fixture
-def server_url(transactional_db, media_host_process) -> Iterator[str]:
+def server_url(transactional_db, media_host_process, static_files) -> Iterator[str]:
     """The whole app (HTTP and WebSockets) served by uvicorn on a free loopback port."""
     from channels.layers import channel_layers
 

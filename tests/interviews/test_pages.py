@@ -9,7 +9,7 @@ from django.utils import timezone
 from interviews import services
 from tests import factories
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_static_scan")]
+pytestmark = pytest.mark.django_db
 
 
 def headings(page: str) -> list[tuple[str, str]]:

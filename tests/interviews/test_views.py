@@ -14,7 +14,7 @@ from scheduling.models import Booking, DateException
 from tests.conftest import staff_client
 from tests.factories import AgentFactory, BookingFactory, WeeklyHoursFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_static_scan")]
+pytestmark = pytest.mark.django_db
 
 STARTS = datetime(2027, 1, 11, 10, tzinfo=UTC)
 OPEN = STARTS - timedelta(minutes=5)  # inside the default 15-minute join window

@@ -20,7 +20,7 @@ from scheduling.models import Booking
 from tests import factories
 from tests.conftest import staff_client
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_static_scan")]
+pytestmark = pytest.mark.django_db
 
 SUPERVISOR_PAGES = [
     "operations:dashboard",

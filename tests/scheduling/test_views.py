@@ -29,7 +29,7 @@ from tests.factories import (
     WeeklyHoursFactory,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_static_scan")]
+pytestmark = pytest.mark.django_db
 
 NOW = datetime(2027, 1, 10, 12, tzinfo=UTC)  # a Sunday at noon
 MONDAY = date(2027, 1, 11)
