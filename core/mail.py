@@ -25,3 +25,9 @@ def mail_message(*, to: str, template: str, context: dict, language: str, time_z
 def site_url(path: str) -> str:
     """The absolute address of a path on this site, for links in mails and messages."""
     return f"{settings.SITE_URL}{path}"
+
+
+def zone_name(person) -> str:
+    """The name of a person's time zone (a user's `time_zone` choice) in their own language."""
+    with translation.override(person.preferred_language):
+        return person.get_time_zone_display()

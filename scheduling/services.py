@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from audit.services import audit_append
 from core.errors import DomainError
-from core.mail import mail_message, site_url
+from core.mail import mail_message, site_url, zone_name
 from scheduling import selectors, signals
 from scheduling.models import Booking, BookingLink, DateException, InterviewSettings, SentNotification, WeeklyHours
 
@@ -449,7 +449,7 @@ def _notification_mail(*, booking: Booking, kind: str) -> EmailMessage:
     context = {
         "booking": booking,
         "user": taxpayer,
-        "zone_name": taxpayer.get_time_zone_display,  # called by the template, in their language
+        "zone_name": zone_name(taxpayer),
         "home_url": site_url(reverse("operations:taxpayer_home")),
         "book_url": site_url(reverse("scheduling:book")),
         "rules": selectors.interview_settings_get(),

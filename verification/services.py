@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from accounts.models import User
 from audit.services import audit_append
 from core.errors import DomainError
-from core.mail import mail_message, site_url
+from core.mail import mail_message, site_url, zone_name
 from interviews.events import InterviewChallenge, InterviewCodeSent, InterviewOutcome
 from interviews.models import InterviewSession
 from interviews.services import State, session_group_send, session_locked
@@ -434,7 +434,7 @@ def outcome_notify(*, outcome_id: int, now: datetime | None = None) -> bool:
         context={
             "outcome": outcome,
             "user": taxpayer,
-            "zone_name": taxpayer.get_time_zone_display,  # called by the template, in their language
+            "zone_name": zone_name(taxpayer),
             "result_url": site_url(reverse("verification:result")),
             "report_url": site_url(reverse("verification:report", args=[report_token(outcome)])),
             "book_url": site_url(reverse("scheduling:book")),
