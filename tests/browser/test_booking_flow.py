@@ -53,7 +53,14 @@ def test_taxpayer_books_reschedules_by_link_and_cancels_while_the_agent_watches(
     page.context.clear_cookies()
     page.goto(manage_path)
     page.get_by_role("link", name="Choose another time").click()
-    page.locator(".lv-times label").nth(2).click()
+    # Any other open time, on whichever day it falls (late in the day the first day may hold only
+    # the booked one): its day is shown first, as a person would press that day's button.
+    other_time = page.locator(".lv-times label").filter(has_not_text="Your current time").first
+    day_id = other_time.evaluate("label => label.closest('.lv-day').id")
+    day_button = page.locator(f'button[aria-controls="{day_id}"]')
+    if day_button.count():
+        day_button.click()
+    other_time.click()
     page.get_by_role("button", name="Move my interview to this time").click()
     page.get_by_text("Your interview has a new time.").wait_for()
     booking.refresh_from_db()
